@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include "pigeon-store-types.h"
+
+G_BEGIN_DECLS
+
+/* Call once before any other GMime use (idempotent, thread-safe). */
+void            pigeon_mime_init                (void);
+
+/* Parses RAW (RFC 5322 bytes).  NULL with PIGEON_ERROR_PROTOCOL only when nothing at all
+ * can be made of it; a message with broken headers still yields what could be read. */
+GMimeMessage   *pigeon_mime_parse               (GBytes        *raw,
+                                                 GError       **error);
+
+/* A PigeonMessage with the envelope filled from RAW: message_id, in_reply_to, references,
+ * date (0 when absent), from, reply_to, to, cc, subject (decoded UTF-8), size,
+ * has_attachments, preview.  Server identity and flags are left zero. */
+PigeonMessage  *pigeon_mime_parse_envelope      (GBytes        *raw,
+                                                 GError       **error);
+
+/* Text for the search index: the plain-text part, or the HTML part reduced to text;
+ * never markup, never attachment data.  Also the preview (first ~200 characters, one
+ * line) and whether the message has attachments. */
+gboolean        pigeon_mime_extract_text        (GMimeMessage  *message,
+                                                 char         **body_text,
+                                                 char         **preview,
+                                                 gboolean      *has_attachments);
+
+/* "Name <addr>, …" decoded to UTF-8; NULL for an empty list. */
+char           *pigeon_mime_format_addresses    (InternetAddressList *list);
+
+/* Reduces HTML to readable text (block elements become line breaks, entities decoded,
+ * script and style dropped).  Used for search text and previews, never for display. */
+char           *pigeon_mime_html_to_text        (const char    *html);
+
+G_END_DECLS

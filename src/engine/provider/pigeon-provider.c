@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "pigeon-provider"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "pigeon-error.h"
+#include "pigeon-provider.h"
+
+typedef struct
+{
+  PigeonAccount *account;
+  PigeonStore *store;
+  char *password;
+  GMainContext *context;
+} PigeonProviderPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PigeonProvider, pigeon_provider, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ACCOUNT,
+  PROP_STORE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_PROGRESS,
+  SIGNAL_QUOTA,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+wipe_password (PigeonProviderPrivate *priv)
+{
+  if (priv->password != NULL)
+    {
+      explicit_bzero (priv->password, strlen (priv->password));
+      g_clear_pointer (&priv->password, g_free);
+    }
+}
+
+static void
+pigeon_provider_finalize (GObject *object)
+{
+  PigeonProvider *self = (PigeonProvider *) object;
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  wipe_password (priv);
+  g_clear_object (&priv->account);
+  g_clear_object (&priv->store);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (pigeon_provider_parent_class)->finalize (object);
+}
+
+static void
+pigeon_provider_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  PigeonProvider *self = PIGEON_PROVIDER (object);
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      g_value_set_object (value, priv->account);
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, priv->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pigeon_provider_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  PigeonProvider *self = PIGEON_PROVIDER (object);
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ACCOUNT:
+      priv->account = g_value_dup_object (value);
+      break;
+    case PROP_STORE:
+      priv->store = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pigeon_provider_class_init (PigeonProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pigeon_provider_finalize;
+  object_class->get_property = pigeon_provider_get_property;
+  object_class->set_property = pigeon_provider_set_property;
+
+  properties[PROP_ACCOUNT] =
+    g_param_spec_object ("account", NULL, NULL, PIGEON_TYPE_ACCOUNT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, PIGEON_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* ::progress (folder name, done, total) and ::quota (used, limit), on the main context
+   * the provider was created in. */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
+  signals[SIGNAL_QUOTA] =
+    g_signal_new ("quota", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT64);
+}
+
+static void
+pigeon_provider_init (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  priv->context = g_main_context_ref_thread_default ();
+}
+
+/* ------------------------------------------------------------------ registry */
+
+static GIOExtensionPoint *
+ensure_extension_point (void)
+{
+  static GIOExtensionPoint *point;
+
+  if (g_once_init_enter (&point))
+    {
+      GIOExtensionPoint *p = g_io_extension_point_register (PIGEON_PROVIDER_EXTENSION_POINT_NAME);
+      g_io_extension_point_set_required_type (p, PIGEON_TYPE_PROVIDER);
+      g_once_init_leave (&point, p);
+    }
+  return point;
+}
+
+PigeonProviderClass *
+pigeon_provider_class_lookup (const char *protocol)
+{
+  GIOExtension *extension;
+
+  g_return_val_if_fail (protocol != NULL, NULL);
+
+  extension = g_io_extension_point_get_extension_by_name (ensure_extension_point (), protocol);
+  if (extension == NULL)
+    return NULL;
+  return PIGEON_PROVIDER_CLASS (g_io_extension_ref_class (extension));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+pigeon_provider_list_protocols (PigeonProviderCaps required_caps)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (GList *l = g_io_extension_point_get_extensions (ensure_extension_point ()); l; l = l->next)
+    {
+      GIOExtension *extension = l->data;
+      g_autoptr(GTypeClass) klass = g_io_extension_ref_class (extension);
+
+      if ((PIGEON_PROVIDER_CLASS (klass)->caps & required_caps) == required_caps)
+        g_ptr_array_add (out, g_strdup (g_io_extension_get_name (extension)));
+    }
+  g_ptr_array_sort (out, compare_strings);
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+PigeonProvider *
+pigeon_provider_new (const char     *protocol,
+                     PigeonAccount  *account,
+                     PigeonStore    *store,
+                     GError        **error)
+{
+  GIOExtension *extension;
+
+  g_return_val_if_fail (PIGEON_IS_ACCOUNT (account), NULL);
+
+  extension = protocol ? g_io_extension_point_get_extension_by_name (ensure_extension_point (),
+                                                                     protocol)
+                       : NULL;
+  if (extension == NULL)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+                   _("This version of Pigeon cannot use the protocol “%s”"),
+                   protocol ? protocol : "");
+      return NULL;
+    }
+  return g_object_new (g_io_extension_get_type (extension),
+                       "account", account,
+                       "store", store,
+                       NULL);
+}
+
+PigeonProvider *
+pigeon_provider_new_for_account (PigeonAccount  *account,
+                                 PigeonStore    *store,
+                                 GError        **error)
+{
+  g_return_val_if_fail (PIGEON_IS_ACCOUNT (account), NULL);
+
+  return pigeon_provider_new (pigeon_account_get_protocol (account), account, store, error);
+}
+
+PigeonProvider *
+pigeon_provider_new_for_sending (PigeonAccount  *account,
+                                 PigeonStore    *store,
+                                 GError        **error)
+{
+  PigeonProviderClass *klass;
+  g_auto(GStrv) senders = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_ACCOUNT (account), NULL);
+
+  klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
+  if (klass != NULL && (klass->caps & PIGEON_PROVIDER_CAP_SEND) != 0)
+    return pigeon_provider_new_for_account (account, store, error);
+
+  if (!pigeon_account_has_smtp (account))
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
+                   _("The account %s has no outgoing server. Add one in the account settings."),
+                   pigeon_account_get_email (account));
+      return NULL;
+    }
+  senders = pigeon_provider_list_protocols (PIGEON_PROVIDER_CAP_SEND |
+                                            PIGEON_PROVIDER_CAP_OUTGOING_SETTINGS);
+  if (senders[0] == NULL)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+                   _("This version of Pigeon cannot send mail through an outgoing server"));
+      return NULL;
+    }
+  return pigeon_provider_new (senders[0], account, store, error);
+}
+
+/* ------------------------------------------------------------------ accessors */
+
+PigeonAccount *
+pigeon_provider_get_account (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), NULL);
+  return priv->account;
+}
+
+PigeonStore *
+pigeon_provider_get_store (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), NULL);
+  return priv->store;
+}
+
+PigeonProviderCaps
+pigeon_provider_get_caps (PigeonProvider *self)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), 0);
+  return PIGEON_PROVIDER_GET_CLASS (self)->caps;
+}
+
+const char *
+pigeon_provider_get_protocol (PigeonProvider *self)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), NULL);
+  return PIGEON_PROVIDER_GET_CLASS (self)->protocol;
+}
+
+static gboolean
+uses_outgoing (PigeonProvider *self)
+{
+  return (pigeon_provider_get_caps (self) & PIGEON_PROVIDER_CAP_OUTGOING_SETTINGS) != 0;
+}
+
+PigeonSecretRole
+pigeon_provider_get_secret_role (PigeonProvider *self)
+{
+  return uses_outgoing (self) ? PIGEON_SECRET_ROLE_OUTGOING : PIGEON_SECRET_ROLE_INCOMING;
+}
+
+void
+pigeon_provider_set_password (PigeonProvider *self,
+                              const char     *password)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  wipe_password (priv);
+  priv->password = g_strdup (password);
+}
+
+const char *
+pigeon_provider_get_password (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), NULL);
+  return priv->password;
+}
+
+gboolean
+pigeon_provider_load_password (PigeonProvider *self,
+                               GCancellable   *cancellable,
+                               GError        **error)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+  const char *id;
+  char *password;
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  id = pigeon_account_get_id (priv->account);
+  password = pigeon_secrets_lookup_sync (id, pigeon_provider_get_secret_role (self),
+                                         cancellable, error);
+  if (password == NULL && error != NULL && *error != NULL)
+    return FALSE;
+  if (password == NULL && uses_outgoing (self))
+    {
+      password = pigeon_secrets_lookup_sync (id, PIGEON_SECRET_ROLE_INCOMING, cancellable, error);
+      if (password == NULL && error != NULL && *error != NULL)
+        return FALSE;
+    }
+  if (password == NULL)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_NO_PASSWORD,
+                   _("There is no password for %s in the keyring. Enter it in the account "
+                     "settings."), pigeon_account_get_email (priv->account));
+      return FALSE;
+    }
+  pigeon_provider_set_password (self, password);
+  pigeon_secrets_free (password);
+  return TRUE;
+}
+
+const char *
+pigeon_provider_get_host (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  return uses_outgoing (self) ? pigeon_account_get_smtp_host (priv->account)
+                              : pigeon_account_get_host (priv->account);
+}
+
+PigeonSecurity
+pigeon_provider_get_security (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  return uses_outgoing (self) ? pigeon_account_get_smtp_security (priv->account)
+                              : pigeon_account_get_security (priv->account);
+}
+
+guint16
+pigeon_provider_get_port (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+  PigeonProviderClass *klass = PIGEON_PROVIDER_GET_CLASS (self);
+  guint port;
+
+  port = uses_outgoing (self) ? pigeon_account_get_smtp_port (priv->account)
+                              : pigeon_account_get_port (priv->account);
+  if (port != 0)
+    return port;
+  return pigeon_provider_get_security (self) == PIGEON_SECURITY_TLS ? klass->default_port_tls
+                                                                    : klass->default_port_plain;
+}
+
+const char *
+pigeon_provider_get_login (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  return uses_outgoing (self) ? pigeon_account_get_smtp_login (priv->account)
+                              : pigeon_account_get_login (priv->account);
+}
+
+const char *
+pigeon_provider_get_pinned_certificate (PigeonProvider *self)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  return uses_outgoing (self) ? pigeon_account_get_smtp_trusted_certificate (priv->account)
+                              : pigeon_account_get_trusted_certificate (priv->account);
+}
+
+/* ------------------------------------------------------------------ reports */
+
+typedef struct
+{
+  PigeonProvider *provider;
+  char *folder;
+  guint done;
+  guint total;
+  guint64 used;
+  guint64 limit;
+  gboolean quota;
+} Report;
+
+static gboolean
+emit_report_cb (gpointer user_data)
+{
+  Report *report = user_data;
+
+  if (report->quota)
+    g_signal_emit (report->provider, signals[SIGNAL_QUOTA], 0, report->used, report->limit);
+  else
+    g_signal_emit (report->provider, signals[SIGNAL_PROGRESS], 0, report->folder, report->done,
+                   report->total);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_free (gpointer user_data)
+{
+  Report *report = user_data;
+
+  g_object_unref (report->provider);
+  g_free (report->folder);
+  g_free (report);
+}
+
+static void
+dispatch_report (PigeonProvider *self,
+                 Report         *report)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  report->provider = g_object_ref (self);
+  g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, emit_report_cb, report,
+                              report_free);
+}
+
+void
+pigeon_provider_report_progress (PigeonProvider *self,
+                                 const char     *folder_name,
+                                 guint           done,
+                                 guint           total)
+{
+  Report *report = g_new0 (Report, 1);
+
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  report->folder = g_strdup (folder_name);
+  report->done = done;
+  report->total = total;
+  dispatch_report (self, report);
+}
+
+void
+pigeon_provider_report_quota (PigeonProvider *self,
+                              guint64         used_bytes,
+                              guint64         limit_bytes)
+{
+  Report *report = g_new0 (Report, 1);
+
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  report->quota = TRUE;
+  report->used = used_bytes;
+  report->limit = limit_bytes;
+  dispatch_report (self, report);
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+static gboolean
+unsupported (PigeonProvider *self,
+             GError        **error)
+{
+  g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+               _("%s accounts cannot do this"), PIGEON_PROVIDER_GET_CLASS (self)->display_name);
+  return FALSE;
+}
+
+gboolean
+pigeon_provider_connect (PigeonProvider *self,
+                         GCancellable   *cancellable,
+                         GError        **error)
+{
+  PigeonProviderClass *klass;
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  klass = PIGEON_PROVIDER_GET_CLASS (self);
+  if (klass->connect == NULL)
+    return unsupported (self, error);
+  if (pigeon_provider_get_password (self) == NULL &&
+      !pigeon_provider_load_password (self, cancellable, error))
+    return FALSE;
+  return klass->connect (self, cancellable, error);
+}
+
+void
+pigeon_provider_disconnect (PigeonProvider *self)
+{
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->disconnect != NULL)
+    PIGEON_PROVIDER_GET_CLASS (self)->disconnect (self);
+}
+
+gboolean
+pigeon_provider_sync_folders (PigeonProvider *self,
+                              GCancellable   *cancellable,
+                              GError        **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->sync_folders == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->sync_folders (self, cancellable, error);
+}
+
+gboolean
+pigeon_provider_sync_folder (PigeonProvider *self,
+                             gint64          folder_id,
+                             PigeonSyncFlags flags,
+                             GCancellable   *cancellable,
+                             GError        **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->sync_folder == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->sync_folder (self, folder_id, flags, cancellable,
+                                                        error);
+}
+
+gboolean
+pigeon_provider_fetch_body (PigeonProvider *self,
+                            gint64          message_id,
+                            GCancellable   *cancellable,
+                            GError        **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->fetch_body == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->fetch_body (self, message_id, cancellable, error);
+}
+
+gboolean
+pigeon_provider_apply_op (PigeonProvider        *self,
+                          const PigeonPendingOp *op,
+                          GCancellable          *cancellable,
+                          GError               **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (op != NULL, FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->apply_op == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->apply_op (self, op, cancellable, error);
+}
+
+gboolean
+pigeon_provider_send (PigeonProvider      *self,
+                      GBytes              *message,
+                      const char          *from,
+                      const char * const  *recipients,
+                      GPtrArray           *rejected,
+                      GCancellable        *cancellable,
+                      GError             **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->send == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->send (self, message, from, recipients, rejected,
+                                                 cancellable, error);
+}
+
+gboolean
+pigeon_provider_wait_for_changes (PigeonProvider *self,
+                                  guint           timeout_seconds,
+                                  GCancellable   *cancellable,
+                                  GError        **error)
+{
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  if (PIGEON_PROVIDER_GET_CLASS (self)->wait_for_changes == NULL)
+    return unsupported (self, error);
+  return PIGEON_PROVIDER_GET_CLASS (self)->wait_for_changes (self, timeout_seconds, cancellable,
+                                                             error);
+}
+
+/* An operation the server keeps refusing for reasons other than the network is dropped
+ * after this many tries, so one bad operation cannot block the queue forever. */
+#define MAX_OP_ATTEMPTS 5
+
+gboolean
+pigeon_provider_replay_pending_ops (PigeonProvider *self,
+                                    GCancellable   *cancellable,
+                                    GError        **error)
+{
+  PigeonStore *store;
+  g_autoptr(GPtrArray) ops = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  store = pigeon_provider_get_store (self);
+  ops = pigeon_store_list_pending_ops (store, error);
+  if (ops == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      PigeonPendingOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(GError) op_error = NULL;
+
+      if (pigeon_provider_apply_op (self, op, cancellable, &op_error))
+        {
+          if (!pigeon_store_complete_pending_op (store, op->id, error))
+            return FALSE;
+          continue;
+        }
+      if (g_error_matches (op_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          pigeon_error_is_transient (op_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&op_error));
+          return FALSE;
+        }
+      if (op->attempts + 1 >= MAX_OP_ATTEMPTS)
+        {
+          g_message ("Dropping queued %s after %u attempts: %s",
+                     pigeon_op_kind_to_string (op->kind), op->attempts + 1, op_error->message);
+          if (!pigeon_store_complete_pending_op (store, op->id, error))
+            return FALSE;
+        }
+      else
+        {
+          g_message ("Queued %s failed (attempt %u), will retry: %s",
+                     pigeon_op_kind_to_string (op->kind), op->attempts + 1, op_error->message);
+          if (!pigeon_store_retry_pending_op (store, op->id, error))
+            return FALSE;
+          /* Later operations may depend on this one (a move after a flag change): stop. */
+          g_propagate_error (error, g_steal_pointer (&op_error));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+check_login_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  PigeonProvider *self = source_object;
+  GError *error = NULL;
+
+  if (!pigeon_provider_connect (self, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  pigeon_provider_disconnect (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+pigeon_provider_check_login_async (PigeonProvider      *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pigeon_provider_check_login_async);
+  g_task_run_in_thread (task, check_login_thread);
+}
+
+gboolean
+pigeon_provider_check_login_finish (PigeonProvider *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

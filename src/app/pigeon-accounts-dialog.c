@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "pigeon-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pigeon-accounts-dialog.h"
+#include "pigeon-provider.h"
+
+struct _PigeonAccountsDialog
+{
+  GtkDialog parent_instance;
+
+  GtkInfoBar *error_bar;
+  GtkLabel *error_label;
+  GtkStack *stack;
+  GtkListBox *list_box;
+
+  PigeonApplication *application;
+};
+
+G_DEFINE_FINAL_TYPE (PigeonAccountsDialog, pigeon_accounts_dialog, GTK_TYPE_DIALOG)
+
+static void
+remove_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(PigeonAccountsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!pigeon_application_remove_account_finish (PIGEON_APPLICATION (source), result, &error))
+    {
+      gtk_label_set_text (self->error_label, error->message);
+      gtk_widget_show (GTK_WIDGET (self->error_bar));
+    }
+}
+
+static void
+confirm_response_cb (GtkDialog *confirm,
+                     int        response,
+                     gpointer   user_data)
+{
+  PigeonAccountsDialog *self = PIGEON_ACCOUNTS_DIALOG (user_data);
+  PigeonAccount *account = g_object_get_data (G_OBJECT (confirm), "account");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    pigeon_application_remove_account_async (self->application, account, NULL, remove_done_cb,
+                                             g_object_ref (self));
+  gtk_widget_destroy (GTK_WIDGET (confirm));
+}
+
+static void
+remove_clicked_cb (GtkButton            *button,
+                   PigeonAccountsDialog *self)
+{
+  PigeonAccount *account = g_object_get_data (G_OBJECT (button), "account");
+  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
+  gboolean local_mail = klass != NULL && !(klass->caps & PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL);
+  GtkWidget *confirm;
+  GtkWidget *remove;
+
+  confirm = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                    GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                    _("Remove the account “%s”?"),
+                                    pigeon_account_get_name (account));
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (confirm), "%s",
+    local_mail
+      ? _("Its password is removed from the keyring and the mail Pigeon downloaded from it is "
+          "deleted from this computer. Mail still on the server is not touched.")
+      : _("Its password is removed from the keyring and its local copy of your mail is deleted. "
+          "Mail on the server is not touched."));
+  gtk_dialog_add_button (GTK_DIALOG (confirm), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  remove = gtk_dialog_add_button (GTK_DIALOG (confirm), _("_Remove"), GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (remove), "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (confirm), GTK_RESPONSE_CANCEL);
+  g_object_set_data_full (G_OBJECT (confirm), "account", g_object_ref (account), g_object_unref);
+  g_signal_connect_object (confirm, "response", G_CALLBACK (confirm_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (confirm));
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  PigeonAccountsDialog *self = user_data;
+  PigeonAccount *account = item;
+  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (pigeon_account_get_name (account));
+  g_autofree char *subtitle_text = NULL;
+  GtkWidget *subtitle;
+  GtkWidget *remove;
+  g_autofree char *remove_name = NULL;
+
+  subtitle_text = g_strdup_printf ("%s · %s · %s", pigeon_account_get_email (account),
+                                   klass ? _(klass->display_name) : pigeon_account_get_protocol (account),
+                                   pigeon_account_get_host (account));
+  subtitle = gtk_label_new (subtitle_text);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_style_context_add_class (gtk_widget_get_style_context (title), "heading");
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_style_context_add_class (gtk_widget_get_style_context (subtitle), "dim-label");
+  gtk_box_pack_start (GTK_BOX (labels), title, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (labels), subtitle, FALSE, FALSE, 0);
+
+  remove = gtk_button_new_from_icon_name ("user-trash-symbolic", GTK_ICON_SIZE_BUTTON);
+  remove_name = g_strdup_printf (_("Remove %s"), pigeon_account_get_name (account));
+  gtk_widget_set_tooltip_text (remove, remove_name);
+  atk_object_set_name (gtk_widget_get_accessible (remove), remove_name);
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  g_object_set_data_full (G_OBJECT (remove), "account", g_object_ref (account), g_object_unref);
+  g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked_cb), self);
+
+  gtk_box_pack_start (GTK_BOX (box), labels, TRUE, TRUE, 0);
+  gtk_box_pack_end (GTK_BOX (box), remove, FALSE, FALSE, 0);
+  g_object_set (box, "margin", 12, NULL);
+  gtk_container_add (GTK_CONTAINER (row), box);
+  gtk_widget_show_all (row);
+  return row;
+}
+
+static void
+update_stack (PigeonAccountsDialog *self)
+{
+  GListModel *model = G_LIST_MODEL (pigeon_application_get_manager (self->application));
+
+  gtk_stack_set_visible_child_name (self->stack,
+                                    g_list_model_get_n_items (model) ? "list" : "empty");
+}
+
+static void
+accounts_changed_cb (GListModel           *model,
+                     guint                 position,
+                     guint                 removed,
+                     guint                 added,
+                     PigeonAccountsDialog *self)
+{
+  update_stack (self);
+}
+
+static void
+pigeon_accounts_dialog_dispose (GObject *object)
+{
+  PigeonAccountsDialog *self = (PigeonAccountsDialog *) object;
+
+  if (self->application != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (pigeon_application_get_manager (self->application),
+                                            self);
+      g_clear_object (&self->application);
+    }
+
+  G_OBJECT_CLASS (pigeon_accounts_dialog_parent_class)->dispose (object);
+}
+
+static void
+pigeon_accounts_dialog_class_init (PigeonAccountsDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pigeon_accounts_dialog_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/pigeonmail/Pigeon/pigeon-accounts-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, PigeonAccountsDialog, error_bar);
+  gtk_widget_class_bind_template_child (widget_class, PigeonAccountsDialog, error_label);
+  gtk_widget_class_bind_template_child (widget_class, PigeonAccountsDialog, stack);
+  gtk_widget_class_bind_template_child (widget_class, PigeonAccountsDialog, list_box);
+  gtk_widget_class_bind_template_callback (widget_class, gtk_widget_hide);
+}
+
+static void
+pigeon_accounts_dialog_init (PigeonAccountsDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+PigeonAccountsDialog *
+pigeon_accounts_dialog_new (PigeonApplication *application,
+                            GtkWindow         *parent)
+{
+  PigeonAccountsDialog *self;
+  PigeonAccountManager *manager;
+
+  g_return_val_if_fail (PIGEON_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (PIGEON_TYPE_ACCOUNTS_DIALOG,
+                       "use-header-bar", TRUE,
+                       "transient-for", parent,
+                       NULL);
+  self->application = g_object_ref (application);
+  manager = pigeon_application_get_manager (application);
+  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (manager), create_row, self, NULL);
+  g_signal_connect (manager, "items-changed", G_CALLBACK (accounts_changed_cb), self);
+  update_stack (self);
+  return self;
+}

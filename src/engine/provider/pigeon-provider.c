@@ -154,6 +154,17 @@ ensure_extension_point (void)
   return point;
 }
 
+void
+pigeon_provider_register_type (GType       type,
+                               const char *protocol)
+{
+  g_return_if_fail (g_type_is_a (type, PIGEON_TYPE_PROVIDER));
+  g_return_if_fail (protocol != NULL);
+
+  ensure_extension_point ();
+  g_io_extension_point_implement (PIGEON_PROVIDER_EXTENSION_POINT_NAME, type, protocol, 0);
+}
+
 PigeonProviderClass *
 pigeon_provider_class_lookup (const char *protocol)
 {

@@ -105,6 +105,10 @@ struct _PigeonProviderClass
   gpointer padding[12];
 };
 
+/* Called by a provider's register function: puts TYPE on the extension point under
+ * PROTOCOL (its class's protocol string). */
+void                 pigeon_provider_register_type     (GType       type,
+                                                        const char *protocol);
 PigeonProviderClass *pigeon_provider_class_lookup      (const char *protocol);
 /* Protocols of every registered provider with the given caps (NULL-terminated, sorted). */
 char               **pigeon_provider_list_protocols    (PigeonProviderCaps required_caps);

@@ -368,9 +368,20 @@ pigeon_account_dialog_init (PigeonAccountDialog *self)
       PigeonProviderClass *klass = pigeon_provider_class_lookup (protocols[i]);
       gtk_combo_box_text_append (self->protocol_combo, protocols[i], _(klass->display_name));
     }
-  /* IMAP is what most people have; otherwise whatever comes first. */
-  if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->protocol_combo), "imap"))
-    gtk_combo_box_set_active (GTK_COMBO_BOX (self->protocol_combo), 0);
+  /* Preselect a general-purpose protocol that keeps mail and folders on the server and
+   * takes a plain host name (what most people have); else the first one. */
+  gtk_combo_box_set_active (GTK_COMBO_BOX (self->protocol_combo), 0);
+  for (guint i = 0; protocols[i]; i++)
+    {
+      PigeonProviderCaps caps = pigeon_provider_class_lookup (protocols[i])->caps;
+      PigeonProviderCaps want = PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_FOLDERS;
+
+      if ((caps & want) == want && !(caps & PIGEON_PROVIDER_CAP_URL_HOST))
+        {
+          gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->protocol_combo), protocols[i]);
+          break;
+        }
+    }
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->security_combo), "tls");
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->smtp_security_combo), "starttls");
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->pop3_keep_combo), "forever");

@@ -32,7 +32,8 @@ done
 
 # Nobody outside src/providers/ switches on a protocol name in code.
 hits=$(grep -rnE '"(imap|pop3|activesync|smtp)"' "$src/src/engine" "$src/src/app" "$src/src/cli" 2>/dev/null \
-       | sed -E 's#/\*.*##; s#//.*##' | grep -E '"(imap|pop3|activesync|smtp)"')
+       | sed -E 's#/\*.*##; s#//.*##; s#^([^:]+:[0-9]+:)[[:space:]]*\*.*#\1#' \
+       | grep -E '"(imap|pop3|activesync|smtp)"')
 [ -z "$hits" ] || bad "protocol named outside src/providers/:
 $hits"
 

@@ -82,7 +82,7 @@ update_list_status (PigeonWindow *self)
   if (folder->total == 0)
     text = g_strdup (_("This folder is empty"));
   else
-    /* Translators: the first %s is a count of messages, the second of unread ones. */
+    /* Translators: a count of messages, then of unread ones. */
     text = g_strdup_printf (ngettext ("%'u message, %'u unread", "%'u messages, %'u unread",
                                       folder->total),
                             folder->total, folder->unread);

@@ -37,7 +37,16 @@
 
 H_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 H_PY=${PIGEON_TEST_PYTHON:-/usr/bin/python3}    # Debian's python has gi and dogtail
-H_MAIL_UID=31000                                # numeric; needs no passwd entry
+# Root runs it all.  Anyone else runs the desktop session and the tests as themselves and
+# the mail servers through sudo (they switch users); the mail then belongs to the caller, so
+# adding users and seeding need no root.  As root it belongs to a uid without passwd entry.
+if [ "$(id -u)" = 0 ]; then
+  H_MAIL_UID=${PIGEON_TEST_MAIL_UID:-31000}
+  H_MAIL_GID=${PIGEON_TEST_MAIL_GID:-$H_MAIL_UID}
+else
+  H_MAIL_UID=$(id -u)
+  H_MAIL_GID=$(id -g)
+fi
 H_DOMAIN=example.test
 H_KEYRING_PASSWORD=pigeon-test-keyring
 H_SINK_PASSWORD=sink-pass
@@ -53,9 +62,15 @@ _h_timing () {
   echo "$1 $2" >> "$HB/log/timings.txt"
 }
 
-# The mail servers switch users, so they need root; the desktop session runs as the caller.
+# For what needs root when the caller is not: sudo, asking for a password only on a terminal.
 _h_asroot () {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n -- "$@"; fi
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif [ -t 0 ]; then
+    sudo -- "$@"
+  else
+    sudo -n -- "$@"
+  fi
 }
 
 # A process is gone when /proc has no entry for it or it is a zombie: PID 1 of a container
@@ -255,6 +270,7 @@ harness_claim () {
     mkdir -p "$HB"/{pids,log,tls}
     mkdir -m 1777 "$HB/tmp"
     chmod 755 "$HB/log"
+    : > "$HB/log/timings.txt"           # the caller's, also when the mail side runs as root
     return 0
   done
   _h_die "no free port base among $(echo $bases); stop other harnesses (tests/harness/harness.sh down HB)"
@@ -298,7 +314,7 @@ _h_dovecot_libexec () {
   ver=$(dpkg-query -W -f='${Version}' dovecot-core 2> /dev/null) \
     || { _h_die "dovecot-core is not installed (build-aux/install-deps.sh test)"; return 1; }
   # the mail processes (uid $H_MAIL_UID) exec from here: a world-searchable path outside /tmp
-  ov=${PIGEON_TEST_CACHE:-/var/tmp/pigeon-test-cache}/dovecot-$ver
+  ov=${PIGEON_TEST_CACHE:-/var/tmp/pigeon-test-cache}/dovecot-${ver//:/_}
   H_DOVECOT_LIBEXEC=$ov/libexec
   H_DOVECOT_MODULES=$ov/libexec/modules
   [ -x "$ov/libexec/imap" ] && [ -x "$ov/libexec/pop3" ] && return 0
@@ -357,11 +373,11 @@ passdb {
 userdb {
   driver = passwd-file
   args = username_format=%n $D/users/%n
-  default_fields = uid=$H_MAIL_UID gid=$H_MAIL_UID home=$HB/mail/%n
+  default_fields = uid=$H_MAIL_UID gid=$H_MAIL_GID home=$HB/mail/%n
 }
 default_internal_user = dovecot
 default_login_user = dovenull
-first_valid_uid = 1000
+first_valid_uid = $H_MAIL_UID
 mail_max_userip_connections = 100
 
 mail_location = maildir:~/Maildir
@@ -456,9 +472,10 @@ harness_start_dovecot () {
   _h_dovecot_libexec || return 1
   [ -s "$HB/tls/cert.pem" ] || _h_make_cert || return 1
   mkdir -p "$D/run" "$D/state" "$D/tmp"
-  _h_asroot install -d -o root -g dovecot -m 750 "$D/users"
+  # the mail user adds users; Dovecot's auth process reads them through the group
+  install -d -o "$H_MAIL_UID" -g dovecot -m 2750 "$D/users"
   _h_write_user sink "$H_SINK_PASSWORD"
-  _h_asroot install -d -o "$H_MAIL_UID" -g "$H_MAIL_UID" -m 700 "$HB/mail"
+  install -d -o "$H_MAIL_UID" -g "$H_MAIL_GID" -m 700 "$HB/mail"
   _h_write_dovecot_conf
   doveconf -c "$D/dovecot.conf" -n > "$HB/log/doveconf-n.txt" 2> "$HB/log/doveconf.err" \
     || { cat "$HB/log/doveconf.err" >&2; _h_die "dovecot rejected its configuration"; return 1; }
@@ -479,23 +496,24 @@ harness_start_dovecot () {
   _h_timing start_dovecot "$(_h_ms "$t0")"
 }
 
-_h_doveadm () { _h_asroot doveadm -c "$HB/dovecot/dovecot.conf" "$@"; }
+_h_doveadm () { doveadm -c "$HB/dovecot/dovecot.conf" "$@"; }
 
 # ------------------------------------------------------------------------------ postfix
 # Postfix re-reads a config or map file until its mtime is 2 s in the past ("pausing to let
 # main.cf cool down"), so files it reads are back-dated.  The recipient map is a hash table
 # that smtpd re-opens when its mtime changes (adduser): each change gets a mtime of its own.
+# It lives in postfix/users, which belongs to the mail user, like Dovecot's users.
 _h_postfix_backdate () {
   local gen
-  gen=$(cat "$HB/postfix/generation" 2> /dev/null || echo 0)
+  gen=$(cat "$HB/postfix/users/generation" 2> /dev/null || echo 0)
   gen=$((gen + 1))
-  echo "$gen" > "$HB/postfix/generation"
-  _h_asroot touch -d "@$((1000000000 + gen))" "$@"
+  echo "$gen" > "$HB/postfix/users/generation"
+  touch -d "@$((1000000000 + gen))" "$@"
 }
 
 _h_write_postfix_conf () {
   local P=$HB/postfix dre=${H_DOMAIN//./\\.}
-  echo "sink@$H_DOMAIN OK" > "$P/etc/vmailbox"
+  echo "sink@$H_DOMAIN OK" > "$P/users/vmailbox"
   cat > "$P/etc/catchall.regexp" << EOF
 # every recipient outside $H_DOMAIN is captured in sink@$H_DOMAIN
 if !/@$dre\$/
@@ -529,7 +547,7 @@ local_transport = error:5.1.1 local delivery disabled
 # nothing ever leaves the machine
 default_transport = error:5.7.1 outbound delivery disabled in the test harness
 virtual_mailbox_domains = $H_DOMAIN
-virtual_mailbox_maps = hash:$P/etc/vmailbox
+virtual_mailbox_maps = hash:$P/users/vmailbox
 virtual_alias_maps = regexp:$P/etc/catchall.regexp
 # the default (\$virtual_alias_maps) would turn $H_DOMAIN into an alias domain: 550 for everyone
 virtual_alias_domains =
@@ -585,7 +603,8 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-  postmap "hash:$P/etc/vmailbox" || { _h_die "postmap failed on $P/etc/vmailbox"; return 1; }
+  postmap -c "$P/etc" "hash:$P/users/vmailbox" \
+    || { _h_die "postmap failed on $P/users/vmailbox"; return 1; }
 }
 
 harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
@@ -593,9 +612,11 @@ harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
   t0=$(_h_now)
   [ -S "$HB/dovecot/run/auth-client" ] || { _h_die "start Dovecot before Postfix"; return 1; }
   mkdir -p "$P/etc" "$P/queue"
-  _h_asroot install -d -o postfix -g postfix -m 700 "$P/data"   # else master.lock: permission denied
+  install -d -o postfix -g postfix -m 700 "$P/data"   # else master.lock: permission denied
+  install -d -o "$H_MAIL_UID" -g "$H_MAIL_GID" -m 755 "$P/users"
   _h_write_postfix_conf || return 1
-  _h_postfix_backdate "$P"/etc/*
+  _h_postfix_backdate "$P"/etc/* "$P"/users/vmailbox*
+  chown "$H_MAIL_UID:$H_MAIL_GID" "$P"/users/*
   # `postfix check` would cost 2.4 s on a fresh queue; `postfix start` makes the queue itself
   _h_asroot postfix -c "$P/etc" start < /dev/null > /dev/null 2>> "$HB/log/postfix-start.err" \
     || { cat "$HB/log/postfix-start.err" >&2; _h_die "postfix did not start; see $HB/log/postfix.log"; return 1; }
@@ -623,17 +644,17 @@ harness_add_user () {
       exit 1
     fi
     _h_write_user "$user" "$pass" || exit 1
-    echo "$user@$H_DOMAIN OK" | _h_asroot tee -a "$P/etc/vmailbox" > /dev/null
-    _h_asroot postmap "hash:$P/etc/vmailbox" && _h_postfix_backdate "$P/etc/vmailbox" "$P/etc/vmailbox.db"
+    echo "$user@$H_DOMAIN OK" >> "$P/users/vmailbox"
+    postmap -c "$P/etc" "hash:$P/users/vmailbox" \
+      && _h_postfix_backdate "$P/users/vmailbox" "$P/users/vmailbox.db"
   ) 9> "$HB/users.lock"
 }
 
 # The file appears whole (rename), readable by Dovecot's auth process.
 _h_write_user () {  # USER PASS
   local f=$HB/dovecot/users/$1
-  printf '%s:{PLAIN}%s::::::\n' "$1" "$2" | _h_asroot tee "$f.new" > /dev/null \
-    && _h_asroot chown root:dovecot "$f.new" && _h_asroot chmod 640 "$f.new" \
-    && _h_asroot mv "$f.new" "$f" \
+  printf '%s:{PLAIN}%s::::::\n' "$1" "$2" > "$f.new" \
+    && chmod 640 "$f.new" && mv "$f.new" "$f" \
     || { _h_die "could not write the user file $f"; return 1; }
 }
 
@@ -649,8 +670,8 @@ harness_seed () {
   shift 3 2> /dev/null || shift $#
   _h_user_exists "$user" || return 1
   t0=$(_h_now)
-  _h_asroot "$H_PY" "$H_DIR/seed_maildir.py" --maildir "$HB/mail/$user/Maildir" \
-    --folder "$folder" --count "$count" --uid "$H_MAIL_UID" --gid "$H_MAIL_UID" \
+  "$H_PY" "$H_DIR/seed_maildir.py" --maildir "$HB/mail/$user/Maildir" \
+    --folder "$folder" --count "$count" --uid "$H_MAIL_UID" --gid "$H_MAIL_GID" \
     --rcpt "$user@$H_DOMAIN" --jobs "${PIGEON_TEST_SEED_JOBS:-$(nproc)}" "$@" 2>> "$HB/log/seed.log" \
     || { _h_die "seeding $count messages into $user/$folder failed; see $HB/log/seed.log"; return 1; }
   _h_doveadm mailbox status -u "$user" 'messages' "$folder" > /dev/null 2>> "$HB/log/seed.log" \
@@ -805,8 +826,17 @@ _h_write_env () {
 harness_up () {
   local t0 f name
   t0=$(_h_now)
-  harness_start_dovecot || return 1
-  harness_start_postfix || return 1
+  if [ "$(id -u)" = 0 ]; then
+    harness_start_dovecot && harness_start_postfix || return 1
+  else
+    command -v sudo > /dev/null \
+      || { _h_die "the mail servers of the test harness need root: run as root or install sudo"; return 1; }
+    _h_asroot env PIGEON_TEST_MAIL_UID="$H_MAIL_UID" PIGEON_TEST_MAIL_GID="$H_MAIL_GID" \
+      PIGEON_TEST_PYTHON="$H_PY" PIGEON_TEST_CACHE="${PIGEON_TEST_CACHE:-}" \
+      PIGEON_TEST_DOVECOT_OVERLAY="${PIGEON_TEST_DOVECOT_OVERLAY:-}" \
+      "$H_DIR/harness.sh" _mail-up "$HB" "$H_PB" \
+      || { _h_die "the mail servers did not start as root (through sudo)"; return 1; }
+  fi
   harness_start_session_bus || return 1
   harness_start_keyring || return 1
   harness_start_xvfb || return 1
@@ -886,6 +916,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     down)
       _h_attach "$1" || exit 1
       harness_down ;;
+    _mail-up)                     # harness_up, through sudo: the part that needs root
+      harness_init "$2" "$1"
+      harness_start_dovecot && harness_start_postfix || exit 1 ;;
     env)
       _h_attach "$1" || exit 1
       cat "$HB/session.env" ;;

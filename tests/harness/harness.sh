@@ -36,6 +36,7 @@
 # `_h_env_add VAR VALUE`.  harness_down then stops them like everything else.
 
 H_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+case :$PATH: in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac   # postmap, doveadm
 H_PY=${PIGEON_TEST_PYTHON:-/usr/bin/python3}    # Debian's python has gi and dogtail
 # Root runs it all.  Anyone else runs the desktop session and the tests as themselves and
 # the mail servers through sudo (they switch users); the mail then belongs to the caller, so

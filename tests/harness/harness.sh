@@ -604,8 +604,6 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-  postmap -c "$P/etc" "hash:$P/users/vmailbox" \
-    || { _h_die "postmap failed on $P/users/vmailbox"; return 1; }
 }
 
 harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
@@ -615,8 +613,11 @@ harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
   mkdir -p "$P/etc" "$P/queue"
   install -d -o postfix -g postfix -m 700 "$P/data"   # else master.lock: permission denied
   install -d -o "$H_MAIL_UID" -g "$H_MAIL_GID" -m 755 "$P/users"
-  _h_write_postfix_conf || return 1
-  _h_postfix_backdate "$P"/etc/* "$P"/users/vmailbox*
+  _h_write_postfix_conf
+  _h_postfix_backdate "$P"/etc/*                # before postmap, which reads main.cf too
+  postmap -c "$P/etc" "hash:$P/users/vmailbox" \
+    || { _h_die "postmap failed on $P/users/vmailbox"; return 1; }
+  _h_postfix_backdate "$P"/users/vmailbox*
   chown "$H_MAIL_UID:$H_MAIL_GID" "$P"/users/*
   # `postfix check` would cost 2.4 s on a fresh queue; `postfix start` makes the queue itself
   _h_asroot postfix -c "$P/etc" start < /dev/null > /dev/null 2>> "$HB/log/postfix-start.err" \

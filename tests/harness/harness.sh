@@ -266,8 +266,15 @@ harness_claim () {
       }
       continue
     fi
-    mkdir -m 755 "$dir" 2> /dev/null || continue                  # lost a race: next one
-    echo "$owner" > "$dir/owner"
+    # the directory appears with its owner inside (a rename), so nobody takes it for stale
+    rm -rf "$dir.new.$$"
+    mkdir -m 755 "$dir.new.$$" && echo "$owner" > "$dir.new.$$/owner" \
+      || { _h_die "cannot create $dir.new.$$"; return 1; }
+    if ! mv -T "$dir.new.$$" "$dir" 2> /dev/null; then
+      rm -rf "$dir.new.$$"                                        # lost a race: next one
+      [ -n "$fixed_hb$fixed_pb" ] && { _h_die "$dir was taken meanwhile"; return 1; }
+      continue
+    fi
     mkdir -p "$HB"/{pids,log,tls}
     mkdir -m 1777 "$HB/tmp"
     chmod 755 "$HB/log"
@@ -631,8 +638,8 @@ harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
 }
 
 # ------------------------------------------------------------------------------ users, mail
-# harness_add_user USER PASS: Dovecot re-reads its passwd-file when it changes; smtpd re-opens
-# the recipient map before its next connection once the map's mtime changed.
+# harness_add_user USER PASS: Dovecot reads the user's own passwd-file at the first login;
+# smtpd re-opens the recipient map before its next connection once the map's mtime changed.
 harness_add_user () {
   local user=$1 pass=$2 P=$HB/postfix
   [[ $user =~ ^[a-z0-9][a-z0-9._-]*$ ]] \
@@ -648,7 +655,8 @@ harness_add_user () {
     _h_write_user "$user" "$pass" || exit 1
     echo "$user@$H_DOMAIN OK" >> "$P/users/vmailbox"
     postmap -c "$P/etc" "hash:$P/users/vmailbox" \
-      && _h_postfix_backdate "$P/users/vmailbox" "$P/users/vmailbox.db"
+      || { _h_die "postmap failed on $P/users/vmailbox"; exit 1; }
+    _h_postfix_backdate "$P/users/vmailbox" "$P/users/vmailbox.db"
   ) 9> "$HB/users.lock"
 }
 

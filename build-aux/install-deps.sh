@@ -26,7 +26,7 @@ PKGS_TEST=(
   gnome-keyring libsecret-tools dbus dbus-x11 dconf-cli dconf-service
   xvfb at-spi2-core python3 python3-gi python3-dogtail gir1.2-gtk-3.0 imagemagick
   openssl isync fetchmail
-  clang libclang-rt-dev
+  clang libclang-rt-dev clang-format
 )
 
 set -u
@@ -82,7 +82,7 @@ echo "install-deps: installing ${missing[*]}" >&2
 sudo=()
 if [ "$(id -u)" != 0 ]; then
   command -v sudo > /dev/null || {
-    echo "install-deps: these packages are missing and there is no sudo to install them as root:" >&2
+    echo "install-deps: these packages are missing, and without sudo I cannot install them:" >&2
     echo "  apt-get install ${missing[*]}" >&2
     exit 1
   }

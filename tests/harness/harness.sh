@@ -251,7 +251,8 @@ harness_claim () {
       rec=$(cat "$dir/owner" 2> /dev/null)
       if [ "$rec" = manual ] || { [ -n "$rec" ] && _h_tracked_alive "$rec"; }; then
         [ -n "$fixed_hb$fixed_pb" ] && {
-          _h_die "$dir is in use by a running harness (PIGEON_TEST_HB or PIGEON_TEST_PORT_BASE is set: unset them to pick a free one)"
+          _h_die "$dir is in use by a running harness (PIGEON_TEST_HB or" \
+            "PIGEON_TEST_PORT_BASE is set: unset them to pick a free one)"
           return 1
         }
         continue
@@ -261,7 +262,8 @@ harness_claim () {
     harness_init "$pb" "$dir"
     if ! _h_ports_free; then
       [ -n "$fixed_pb" ] && {
-        _h_die "a port of $pb+{25,110,143,465,587,993,995} or display :$H_DISPLAY is in use; set PIGEON_TEST_PORT_BASE to another multiple of 1000"
+        _h_die "a port of $pb+{25,110,143,465,587,993,995} or display :$H_DISPLAY is" \
+          "in use; set PIGEON_TEST_PORT_BASE to another multiple of 1000"
         return 1
       }
       continue
@@ -269,7 +271,7 @@ harness_claim () {
     # the directory appears with its owner inside (a rename), so nobody takes it for stale
     rm -rf "$dir.new.$$"
     mkdir -m 755 "$dir.new.$$" && echo "$owner" > "$dir.new.$$/owner" \
-      || { _h_die "cannot create $dir.new.$$"; return 1; }
+      || _h_die "cannot create $dir.new.$$" || return 1
     if ! mv -T "$dir.new.$$" "$dir" 2> /dev/null; then
       rm -rf "$dir.new.$$"                                        # lost a race: next one
       [ -n "$fixed_hb$fixed_pb" ] && { _h_die "$dir was taken meanwhile"; return 1; }
@@ -281,13 +283,14 @@ harness_claim () {
     : > "$HB/log/timings.txt"           # the caller's, also when the mail side runs as root
     return 0
   done
-  _h_die "no free port base among $(echo $bases); stop other harnesses (tests/harness/harness.sh down HB)"
+  _h_die "no free port base among $(echo $bases);" \
+    "stop other harnesses (tests/harness/harness.sh down HB)"
 }
 
 # HB of an existing harness, for the commands that act on one (down, env, adduser, seed).
 _h_attach () {
   local hb=${1:-${PIGEON_TEST_HB:-/tmp/pgn-${PIGEON_TEST_PORT_BASE:-31000}}} pb
-  [ -d "$hb/pids" ] || { _h_die "no harness at $hb (start one with: $H_DIR/harness.sh up)"; return 1; }
+  [ -d "$hb/pids" ] || _h_die "no harness at $hb (start one with: $H_DIR/harness.sh up)" || return 1
   pb=$(sed -n 's/^export PIGEON_TEST_PORT_BASE=//p' "$hb/session.env" 2> /dev/null)
   harness_init "${pb:-${PIGEON_TEST_PORT_BASE:-31000}}" "$hb"
 }
@@ -299,7 +302,7 @@ _h_make_cert () {  # self-signed EC P-256 (~15 ms; RSA-2048 ~200 ms), SAN localh
     -keyout "$HB/tls/key.pem" -out "$HB/tls/cert.pem" -days 7 \
     -subj "/CN=localhost/O=Pigeon test harness" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2> "$HB/log/openssl.log" \
-    || { _h_die "openssl could not make the test certificate; see $HB/log/openssl.log"; return 1; }
+    || _h_die "openssl could not make the test certificate; see $HB/log/openssl.log" || return 1
   chmod 600 "$HB/tls/key.pem"
   chmod 644 "$HB/tls/cert.pem"
   _h_timing make_cert "$(_h_ms "$t0")"
@@ -320,19 +323,21 @@ _h_dovecot_libexec () {
     return 0
   fi
   ver=$(dpkg-query -W -f='${Version}' dovecot-core 2> /dev/null) \
-    || { _h_die "dovecot-core is not installed (build-aux/install-deps.sh test)"; return 1; }
+    || _h_die "dovecot-core is not installed (build-aux/install-deps.sh test)" || return 1
   # the mail processes (uid $H_MAIL_UID) exec from here: a world-searchable path outside /tmp
   ov=${PIGEON_TEST_CACHE:-/var/tmp/pigeon-test-cache}/dovecot-${ver//:/_}
   H_DOVECOT_LIBEXEC=$ov/libexec
   H_DOVECOT_MODULES=$ov/libexec/modules
   [ -x "$ov/libexec/imap" ] && [ -x "$ov/libexec/pop3" ] && return 0
-  _h_log "dovecot's imap/pop3 binaries are missing (cyrus-imapd installed?): unpacking them into $ov"
+  _h_log "dovecot's imap/pop3 binaries are missing (cyrus-imapd installed?):" \
+    "unpacking them into $ov"
   _h_asroot rm -rf "$ov"
   _h_asroot mkdir -p "$ov/debs" "$ov/root" "$ov/libexec/modules"
   _h_asroot chmod 755 "$(dirname "$ov")" "$ov"
   (cd "$ov/debs" && _h_asroot apt-get download -q "dovecot-imapd=$ver" "dovecot-pop3d=$ver") \
     > "$HB/log/dovecot-overlay.log" 2>&1 \
-    || { _h_die "apt-get download dovecot-imapd/pop3d=$ver failed; see $HB/log/dovecot-overlay.log"; return 1; }
+    || _h_die "apt-get download dovecot-imapd/pop3d=$ver failed; see $HB/log/dovecot-overlay.log" \
+    || return 1
   for f in "$ov"/debs/*.deb; do _h_asroot dpkg-deb -x "$f" "$ov/root"; done
   for f in /usr/lib/dovecot/* "$ov"/root/usr/lib/dovecot/*; do
     [ "$(basename "$f")" = modules ] || _h_asroot ln -sfn "$f" "$ov/libexec/"
@@ -341,7 +346,7 @@ _h_dovecot_libexec () {
     _h_asroot ln -sfn "$f" "$ov/libexec/modules/"
   done
   [ -x "$ov/libexec/imap" ] && [ -x "$ov/libexec/pop3" ] \
-    || { _h_die "the unpacked dovecot packages have no imap/pop3 binary ($ov)"; return 1; }
+    || _h_die "the unpacked dovecot packages have no imap/pop3 binary ($ov)" || return 1
 }
 
 _h_write_dovecot_conf () {
@@ -489,8 +494,9 @@ harness_start_dovecot () {
     || { cat "$HB/log/doveconf.err" >&2; _h_die "dovecot rejected its configuration"; return 1; }
   # no daemon keeps the caller's stdout: `harness.sh up | tee` would never finish
   _h_asroot dovecot -c "$D/dovecot.conf" < /dev/null > /dev/null 2>> "$HB/log/dovecot.err" \
-    || { cat "$HB/log/dovecot.err" >&2; _h_die "dovecot did not start; see $HB/log/dovecot.log"; return 1; }
-  _h_wait_file "$D/run/master.pid" || { _h_die "dovecot wrote no PID file"; return 1; }
+    || { cat "$HB/log/dovecot.err" >&2; _h_die "dovecot did not start; see $HB/log/dovecot.log"; } \
+    || return 1
+  _h_wait_file "$D/run/master.pid" || _h_die "dovecot wrote no PID file" || return 1
   _h_track dovecot "$(cat "$D/run/master.pid")"
   # Every login from an address with a recent failure waits 4-15 s (anvil's auth penalty), and
   # every test connects from 127.0.0.1: one wrong-password test would slow all the others.
@@ -500,7 +506,7 @@ harness_start_dovecot () {
   # imap-login greets only once the auth process is connected: that is real readiness
   _h_wait_tcp "$H_IMAP_PORT" '^\* OK' && _h_wait_tcp "$H_POP3_PORT" '^\+OK' \
     && _h_wait_tcp "$H_IMAPS_PORT" && _h_wait_tcp "$H_POP3S_PORT" \
-    || { _h_die "dovecot did not come up; see $HB/log/dovecot.log"; return 1; }
+    || _h_die "dovecot did not come up; see $HB/log/dovecot.log" || return 1
   _h_timing start_dovecot "$(_h_ms "$t0")"
 }
 
@@ -616,24 +622,25 @@ EOF
 harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
   local P=$HB/postfix t0
   t0=$(_h_now)
-  [ -S "$HB/dovecot/run/auth-client" ] || { _h_die "start Dovecot before Postfix"; return 1; }
+  [ -S "$HB/dovecot/run/auth-client" ] || _h_die "start Dovecot before Postfix" || return 1
   mkdir -p "$P/etc" "$P/queue"
   install -d -o postfix -g postfix -m 700 "$P/data"   # else master.lock: permission denied
   install -d -o "$H_MAIL_UID" -g "$H_MAIL_GID" -m 755 "$P/users"
   _h_write_postfix_conf
   _h_postfix_backdate "$P"/etc/*                # before postmap, which reads main.cf too
   postmap -c "$P/etc" "hash:$P/users/vmailbox" \
-    || { _h_die "postmap failed on $P/users/vmailbox"; return 1; }
+    || _h_die "postmap failed on $P/users/vmailbox" || return 1
   _h_postfix_backdate "$P"/users/vmailbox*
   chown "$H_MAIL_UID:$H_MAIL_GID" "$P"/users/*
   # `postfix check` would cost 2.4 s on a fresh queue; `postfix start` makes the queue itself
   _h_asroot postfix -c "$P/etc" start < /dev/null > /dev/null 2>> "$HB/log/postfix-start.err" \
-    || { cat "$HB/log/postfix-start.err" >&2; _h_die "postfix did not start; see $HB/log/postfix.log"; return 1; }
-  _h_wait_file "$P/queue/pid/master.pid" || { _h_die "postfix wrote no PID file"; return 1; }
+    || { cat "$HB/log/postfix-start.err" >&2; _h_die "postfix did not start; see its log"; } \
+    || return 1
+  _h_wait_file "$P/queue/pid/master.pid" || _h_die "postfix wrote no PID file" || return 1
   _h_track postfix "$(tr -d ' ' < "$P/queue/pid/master.pid")"
   _h_wait_tcp "$H_SMTP_PORT" '^220 ' && _h_wait_tcp "$H_SUBMISSION_PORT" '^220 ' \
     && _h_wait_tcp "$H_SUBMISSIONS_PORT" \
-    || { _h_die "postfix did not come up; see $HB/log/postfix.log"; return 1; }
+    || _h_die "postfix did not come up; see $HB/log/postfix.log" || return 1
   _h_timing start_postfix "$(_h_ms "$t0")"
 }
 
@@ -643,9 +650,9 @@ harness_start_postfix () {  # needs Dovecot (SASL and LMTP sockets)
 harness_add_user () {
   local user=$1 pass=$2 P=$HB/postfix
   [[ $user =~ ^[a-z0-9][a-z0-9._-]*$ ]] \
-    || { _h_die "user names are lower-case letters, digits, '.', '_' and '-': '$user'"; return 1; }
+    || _h_die "user names are lower-case letters, digits, '.', '_' and '-': '$user'" || return 1
   [ -n "$pass" ] && [[ $pass != *:* ]] && [[ $pass != *$'\n'* ]] \
-    || { _h_die "a password must be non-empty, without ':' or a line break"; return 1; }
+    || _h_die "a password must be non-empty, without ':' or a line break" || return 1
   (
     flock 9
     if _h_user_exists "$user" 2> /dev/null; then
@@ -665,12 +672,13 @@ _h_write_user () {  # USER PASS
   local f=$HB/dovecot/users/$1
   printf '%s:{PLAIN}%s::::::\n' "$1" "$2" > "$f.new" \
     && chmod 640 "$f.new" && mv "$f.new" "$f" \
-    || { _h_die "could not write the user file $f"; return 1; }
+    || _h_die "could not write the user file $f" || return 1
 }
 
 _h_user_exists () {
   [[ $1 =~ ^[a-z0-9][a-z0-9._-]*$ ]] && [ -f "$HB/dovecot/users/$1" ] \
-    || { _h_die "there is no harness user '$1' (add it with: harness.sh adduser USER PASS)"; return 1; }
+    || _h_die "there is no harness user '$1' (add it with: harness.sh adduser USER PASS)" \
+    || return 1
 }
 
 # harness_seed USER COUNT [FOLDER] [seed_maildir.py args...]: writes straight into the Maildir
@@ -682,10 +690,11 @@ harness_seed () {
   t0=$(_h_now)
   "$H_PY" "$H_DIR/seed_maildir.py" --maildir "$HB/mail/$user/Maildir" \
     --folder "$folder" --count "$count" --uid "$H_MAIL_UID" --gid "$H_MAIL_GID" \
-    --rcpt "$user@$H_DOMAIN" --jobs "${PIGEON_TEST_SEED_JOBS:-$(nproc)}" "$@" 2>> "$HB/log/seed.log" \
-    || { _h_die "seeding $count messages into $user/$folder failed; see $HB/log/seed.log"; return 1; }
+    --rcpt "$user@$H_DOMAIN" --jobs "${PIGEON_TEST_SEED_JOBS:-$(nproc)}" "$@" \
+    2>> "$HB/log/seed.log" \
+    || _h_die "seeding $count messages into $user/$folder failed; see $HB/log/seed.log" || return 1
   _h_doveadm mailbox status -u "$user" 'messages' "$folder" > /dev/null 2>> "$HB/log/seed.log" \
-    || { _h_die "dovecot could not index $user/$folder; see $HB/log/seed.log"; return 1; }
+    || _h_die "dovecot could not index $user/$folder; see $HB/log/seed.log" || return 1
   _h_timing "seed $user/$folder $count" "$(_h_ms "$t0")"
 }
 
@@ -693,7 +702,7 @@ harness_seed () {
 harness_deliver () {
   _h_user_exists "$1" || return 1
   _h_doveadm save -u "$1" -m "${2:-INBOX}" 2>> "$HB/log/deliver.log" \
-    || { _h_die "delivering to $1/${2:-INBOX} failed; see $HB/log/deliver.log"; return 1; }
+    || _h_die "delivering to $1/${2:-INBOX} failed; see $HB/log/deliver.log" || return 1
 }
 
 # ------------------------------------------------------------------------------ desktop
@@ -743,7 +752,8 @@ harness_start_session_bus () {
   dbus-daemon --config-file="$HB/dbus/session.conf" --nofork --print-address=3 \
     3> "$HB/dbus/address" < /dev/null >> "$HB/log/dbus-session.log" 2>&1 &
   _h_track dbus-session $!
-  _h_wait_file "$HB/dbus/address" || { _h_die "dbus-daemon did not start; see $HB/log/dbus-session.log"; return 1; }
+  _h_wait_file "$HB/dbus/address" \
+    || _h_die "dbus-daemon did not start; see $HB/log/dbus-session.log" || return 1
   _h_env_add DBUS_SESSION_BUS_ADDRESS "$(head -1 "$HB/dbus/address")"
   _h_timing start_session_bus "$(_h_ms "$t0")"
 }
@@ -764,13 +774,14 @@ harness_start_keyring () {
     sleep 0.01
   done
   _h_dbus_has_owner org.freedesktop.secrets \
-    || { _h_die "gnome-keyring did not claim org.freedesktop.secrets; see $HB/log/keyring.log"; return 1; }
+    || _h_die "gnome-keyring did not claim org.freedesktop.secrets; see $HB/log/keyring.log" \
+    || return 1
   _h_env_add GNOME_KEYRING_CONTROL "$XDG_RUNTIME_DIR/keyring"
   # prove the default collection is unlocked: no prompt needed
   printf probe | secret-tool store --label='Pigeon harness probe' pigeon-harness probe \
     && [ "$(secret-tool lookup pigeon-harness probe)" = probe ] \
     && secret-tool clear pigeon-harness probe \
-    || { _h_die "the test keyring is not usable (store/lookup failed)"; return 1; }
+    || _h_die "the test keyring is not usable (store/lookup failed)" || return 1
   _h_timing start_keyring "$(_h_ms "$t0")"
 }
 
@@ -786,7 +797,7 @@ harness_start_xvfb () {
     < /dev/null >> "$HB/log/xvfb.log" 2>&1 &
   _h_track xvfb $!
   _h_wait_file "$HB/x/displayfd" 1000 \
-    || { _h_die "Xvfb did not start on :$H_DISPLAY; see $HB/log/xvfb.log"; return 1; }
+    || _h_die "Xvfb did not start on :$H_DISPLAY; see $HB/log/xvfb.log" || return 1
   _h_env_add DISPLAY ":$H_DISPLAY"
   _h_timing "start_xvfb :$H_DISPLAY" "$(_h_ms "$t0")"
 
@@ -803,11 +814,11 @@ harness_start_xvfb () {
   done
   a11y=$(dbus-send --session --print-reply --dest=org.a11y.Bus /org/a11y/bus \
     org.a11y.Bus.GetAddress 2> /dev/null | grep -o 'unix:[^"]*')
-  [ -n "$a11y" ] || { _h_die "the AT-SPI bus did not start; see $HB/log/at-spi.log"; return 1; }
+  [ -n "$a11y" ] || _h_die "the AT-SPI bus did not start; see $HB/log/at-spi.log" || return 1
   echo "$a11y" > "$HB/x/a11y-bus"
   # dogtail refuses to run unless toolkit-accessibility is on (dconf, activated on our bus)
   gsettings set org.gnome.desktop.interface toolkit-accessibility true \
-    || { _h_die "could not turn on toolkit-accessibility (dconf-service missing?)"; return 1; }
+    || _h_die "could not turn on toolkit-accessibility (dconf-service missing?)" || return 1
   p=$(_h_dbus_pid_of ca.desrt.dconf)
   [ -n "$p" ] && _h_track dconf-service "$p"
   # start the registry now, or the first dogtail search races an empty desktop
@@ -818,7 +829,7 @@ harness_start_xvfb () {
     sleep 0.01
   done
   p=$(_h_dbus_pid_of org.a11y.atspi.Registry "$a11y")
-  [ -n "$p" ] || { _h_die "the AT-SPI registry did not start; see $HB/log/at-spi.log"; return 1; }
+  [ -n "$p" ] || _h_die "the AT-SPI registry did not start; see $HB/log/at-spi.log" || return 1
   _h_track at-spi2-registryd "$p"
   _h_timing start_a11y "$(_h_ms "$t0")"
 }
@@ -840,12 +851,13 @@ harness_up () {
     harness_start_dovecot && harness_start_postfix || return 1
   else
     command -v sudo > /dev/null \
-      || { _h_die "the mail servers of the test harness need root: run as root or install sudo"; return 1; }
+      || _h_die "the mail servers of the test harness need root: run as root or install sudo" \
+      || return 1
     _h_asroot env PIGEON_TEST_MAIL_UID="$H_MAIL_UID" PIGEON_TEST_MAIL_GID="$H_MAIL_GID" \
       PIGEON_TEST_PYTHON="$H_PY" PIGEON_TEST_CACHE="${PIGEON_TEST_CACHE:-}" \
       PIGEON_TEST_DOVECOT_OVERLAY="${PIGEON_TEST_DOVECOT_OVERLAY:-}" \
       "$H_DIR/harness.sh" _mail-up "$HB" "$H_PB" \
-      || { _h_die "the mail servers did not start as root (through sudo)"; return 1; }
+      || _h_die "the mail servers did not start as root (through sudo)" || return 1
   fi
   harness_start_session_bus || return 1
   harness_start_keyring || return 1
@@ -854,8 +866,8 @@ harness_up () {
   for f in "$H_DIR"/services/*.sh; do
     [ -e "$f" ] || continue
     name=$(basename "$f" .sh)
-    . "$f" || { _h_die "could not load $f"; return 1; }
-    "harness_start_$name" || { _h_die "the extra service '$name' did not start"; return 1; }
+    . "$f" || _h_die "could not load $f" || return 1
+    "harness_start_$name" || _h_die "the extra service '$name' did not start" || return 1
   done
   _h_write_env
   _h_timing harness_up "$(_h_ms "$t0")"
@@ -937,7 +949,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       _h_attach || exit 1
       harness_add_user "$1" "$2" ;;
     seed)
-      [ $# -ge 2 ] || { echo "usage: $0 seed USER COUNT [FOLDER] [seed_maildir.py args...]" >&2; exit 2; }
+      [ $# -ge 2 ] || {
+        echo "usage: $0 seed USER COUNT [FOLDER] [seed_maildir.py args...]" >&2
+        exit 2
+      }
       _h_attach || exit 1
       harness_seed "$@" ;;
     deliver)

@@ -236,7 +236,8 @@ tap.run("the served certificate matches the CA file's fingerprint", certificate_
 tap.run("POP3S and POP3 with STLS", pop3s_and_stls)
 tap.run("submission (587) wants STARTTLS and AUTH", submission_needs_auth)
 tap.run("mail sent through 587 arrives in IMAP and POP3", submission_587_delivers)
-tap.run("mail to outside addresses through 465 lands in sink", submissions_465_to_outside_lands_in_sink)
+tap.run("mail to outside addresses through 465 lands in sink",
+        submissions_465_to_outside_lands_in_sink)
 tap.run("an unknown local recipient is rejected", unknown_local_recipient_rejected)
 tap.run("seeding and delivering into folders", seed_and_deliver)
 tap.run("users are distinct and cannot be added twice", new_users_are_distinct)

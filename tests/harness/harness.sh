@@ -52,6 +52,7 @@ H_DOMAIN=example.test
 H_KEYRING_PASSWORD=pigeon-test-keyring
 H_SINK_PASSWORD=sink-pass
 H_ENV_VARS=()
+H_OWNED=
 
 # ------------------------------------------------------------------------------ helpers
 _h_now () { date +%s.%N; }
@@ -207,13 +208,12 @@ harness_init () {
   _h_env_add PIGEON_TEST_KEYRING_PASSWORD "$H_KEYRING_PASSWORD"
 }
 
-_h_ports_free () {
+_h_ports_free () {  # PORT_BASE
   local p
-  for p in $((H_PB + 143)) $((H_PB + 993)) $((H_PB + 110)) $((H_PB + 995)) $((H_PB + 25)) \
-           $((H_PB + 587)) $((H_PB + 465)); do
-    _h_port_free "$p" || return 1
+  for p in 143 993 110 995 25 587 465; do
+    _h_port_free $(($1 + p)) || return 1
   done
-  _h_display_free $((H_PB / 100))
+  _h_display_free $(($1 / 100))
 }
 
 # Stops what a dead run left behind in DIR (tracked PIDs that still match) and removes it.
@@ -259,10 +259,9 @@ harness_claim () {
       fi
       _h_reap_stale "$dir"
     fi
-    harness_init "$pb" "$dir"
-    if ! _h_ports_free; then
+    if ! _h_ports_free "$pb"; then
       [ -n "$fixed_pb" ] && {
-        _h_die "a port of $pb+{25,110,143,465,587,993,995} or display :$H_DISPLAY is" \
+        _h_die "a port of $pb+{25,110,143,465,587,993,995} or display :$((pb / 100)) is" \
           "in use; set PIGEON_TEST_PORT_BASE to another multiple of 1000"
         return 1
       }
@@ -277,6 +276,8 @@ harness_claim () {
       [ -n "$fixed_hb$fixed_pb" ] && { _h_die "$dir was taken meanwhile"; return 1; }
       continue
     fi
+    harness_init "$pb" "$dir"
+    H_OWNED=1
     mkdir -p "$HB"/{pids,log,tls}
     mkdir -m 1777 "$HB/tmp"
     chmod 755 "$HB/log"
@@ -293,6 +294,7 @@ _h_attach () {
   [ -d "$hb/pids" ] || _h_die "no harness at $hb (start one with: $H_DIR/harness.sh up)" || return 1
   pb=$(sed -n 's/^export PIGEON_TEST_PORT_BASE=//p' "$hb/session.env" 2> /dev/null)
   harness_init "${pb:-${PIGEON_TEST_PORT_BASE:-31000}}" "$hb"
+  H_OWNED=1                       # the caller named it
 }
 
 _h_make_cert () {  # self-signed EC P-256 (~15 ms; RSA-2048 ~200 ms), SAN localhost + 127.0.0.1
@@ -891,8 +893,8 @@ _h_bus_clients () {
   done | sort -un
 }
 
-harness_down () {
-  [ -n "$HB" ] && [ -d "$HB/pids" ] || return 0
+harness_down () {  # only a harness claimed or named by this process
+  [ -n "$H_OWNED" ] && [ -d "$HB/pids" ] || return 0
   local t0 f rec pid roots=() all=()
   t0=$(_h_now)
   for pid in $(_h_bus_clients); do

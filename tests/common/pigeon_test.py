@@ -169,7 +169,7 @@ class Tap:
                 print("# " + line, flush=True)
             print("not ok %d - %s" % (self.count, name), flush=True)
         else:
-            print("ok %d - %s # %.2f s" % (self.count, name, time.monotonic() - started),
+            print("ok %d - %s (%.2f s)" % (self.count, name, time.monotonic() - started),
                   flush=True)
 
     def finish(self):

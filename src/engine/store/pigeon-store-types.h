@@ -161,4 +161,12 @@ typedef struct
   GArray *removed;
 } PigeonStoreChange;
 
+#define PIGEON_TYPE_STORE_CHANGE (pigeon_store_change_get_type ())
+GType              pigeon_store_change_get_type (void) G_GNUC_CONST;
+/* A change with three empty arrays (ids ascending when the store fills them). */
+PigeonStoreChange *pigeon_store_change_new      (gint64                   folder_id);
+PigeonStoreChange *pigeon_store_change_copy     (const PigeonStoreChange *change);
+void               pigeon_store_change_free     (PigeonStoreChange       *change);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PigeonStoreChange, pigeon_store_change_free)
+
 G_END_DECLS

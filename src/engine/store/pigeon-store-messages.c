@@ -141,13 +141,13 @@ fts_refresh_envelope (PigeonStore *self,
 
 /* ------------------------------------------------------------------ inserting */
 
-gint64
-pigeon_store_insert_message (PigeonStore         *self,
-                             sqlite3             *db,
-                             gint64               folder_id,
-                             const PigeonMessage *m,
-                             const char          *body_text,
-                             GError             **error)
+/* The message row alone; its search row is the caller's business. */
+static gint64
+insert_row (PigeonStore         *self,
+            sqlite3             *db,
+            gint64               folder_id,
+            const PigeonMessage *m,
+            GError             **error)
 {
   g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
     "INSERT INTO messages (folder_id, uidvalidity, uid, remote_id, message_id, "
@@ -182,10 +182,23 @@ pigeon_store_insert_message (PigeonStore         *self,
   if (!pigeon_store_step_done (self, db, stmt, error))
     return 0;
   id = sqlite3_last_insert_rowid (db);
-
-  if (!fts_insert (self, db, id, m->subject, m->from, m->to, m->cc, body_text, error))
-    return 0;
   pigeon_store_note_message (self, folder_id, id, 'a');
+  return id;
+}
+
+gint64
+pigeon_store_insert_message (PigeonStore         *self,
+                             sqlite3             *db,
+                             gint64               folder_id,
+                             const PigeonMessage *m,
+                             const char          *body_text,
+                             GError             **error)
+{
+  gint64 id = insert_row (self, db, folder_id, m, error);
+
+  if (id == 0 ||
+      !fts_insert (self, db, id, m->subject, m->from, m->to, m->cc, body_text, error))
+    return 0;
   return id;
 }
 
@@ -362,6 +375,31 @@ update_existing (PigeonStore         *self,
   return TRUE;
 }
 
+/*
+ * The search rows of new messages go in together, after the message rows: FTS5 writes
+ * out what it holds in memory whenever another statement of the transaction opens a
+ * statement savepoint (every INSERT into messages does), and one row at a time that cost
+ * two thirds of a sync's time.
+ */
+static gboolean
+flush_search_rows (PigeonStore *self,
+                   sqlite3     *db,
+                   GPtrArray   *pending,
+                   GHashTable  *pending_ids,
+                   GError     **error)
+{
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const PigeonMessage *m = g_ptr_array_index (pending, i);
+
+      if (!fts_insert (self, db, m->id, m->subject, m->from, m->to, m->cc, NULL, error))
+        return FALSE;
+    }
+  g_ptr_array_set_size (pending, 0);
+  g_hash_table_remove_all (pending_ids);
+  return TRUE;
+}
+
 static gboolean
 upsert_func (PigeonStore *self,
              sqlite3     *db,
@@ -371,6 +409,8 @@ upsert_func (PigeonStore *self,
   UpsertData *ud = data;
   g_autoptr(PigeonStmt) by_uid = NULL;
   g_autoptr(PigeonStmt) by_remote_id = NULL;
+  g_autoptr(GPtrArray) pending = g_ptr_array_new ();
+  g_autoptr(GHashTable) pending_ids = g_hash_table_new (g_int64_hash, g_int64_equal);
   gboolean pending_flags;
 
   if (!folder_exists (self, db, ud->folder_id, error) ||
@@ -415,6 +455,11 @@ upsert_func (PigeonStore *self,
 
           m->id = sqlite3_column_int64 (find, 0);
           pigeon_stmt_release (find);
+          /* The same message twice in one batch: its search row must exist before it
+           * can be brought up to date. */
+          if (refresh && g_hash_table_contains (pending_ids, &m->id) &&
+              !flush_search_rows (self, db, pending, pending_ids, error))
+            return FALSE;
           if (pending_flags && !apply_pending_flags (self, db, m->id, &flags, error))
             return FALSE;
           if (!update_existing (self, db, ud->folder_id, m->id, m, flags, refresh, error))
@@ -425,12 +470,15 @@ upsert_func (PigeonStore *self,
           if (find != NULL)
             pigeon_stmt_release (find);
           m->folder_id = ud->folder_id;
-          m->id = pigeon_store_insert_message (self, db, ud->folder_id, m, NULL, error);
+          m->id = insert_row (self, db, ud->folder_id, m, error);
           if (m->id == 0)
             return FALSE;
+          g_ptr_array_add (pending, m);
+          g_hash_table_add (pending_ids, &m->id);
         }
     }
-  return TRUE;
+
+  return flush_search_rows (self, db, pending, pending_ids, error);
 }
 
 gboolean

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  */
 
 /* A statement from the connection's cache: prepared once, reset (not finalized) when
- * released.  g_autoptr(PigeonStmt) releases it at the end of the scope. */
+ * released.  g_autoptr(PigeonStmt) releases it at the end of the scope.  SQL must be a
+ * string literal: the cache knows statements by the address of their text. */
 typedef sqlite3_stmt PigeonStmt;
 PigeonStmt     *pigeon_store_prepare            (PigeonStore   *self,
                                                  sqlite3       *db,

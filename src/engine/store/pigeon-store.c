@@ -21,7 +21,7 @@
 typedef struct
 {
   sqlite3    *db;
-  GHashTable *stmts;  /* SQL text -> sqlite3_stmt* */
+  GHashTable *stmts;  /* SQL literal (by address) -> sqlite3_stmt* */
 } StoreConn;
 
 /* The connection the calling thread is working on, so the statement cache can be found
@@ -198,7 +198,7 @@ store_conn_new (sqlite3 *db)
   StoreConn *conn = g_new0 (StoreConn, 1);
 
   conn->db = db;
-  conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  conn->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   return conn;
 }
 
@@ -239,7 +239,7 @@ pigeon_store_prepare (PigeonStore *self,
       pigeon_store_set_sqlite_error (self, db, rc, error);
       return NULL;
     }
-  g_hash_table_insert (conn->stmts, g_strdup (sql), stmt);
+  g_hash_table_insert (conn->stmts, (gpointer) sql, stmt);
   return stmt;
 }
 
@@ -493,6 +493,20 @@ migrate (const char *path,
 
 /* ------------------------------------------------------------------ opening */
 
+/* Before SQLite's first use in the process: no global memory statistics, whose mutex
+ * every allocation would take.  Too late (SQLITE_MISUSE) is harmless. */
+static void
+configure_sqlite_once (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static sqlite3 *
 open_writer (const char *path,
              GError    **error)
@@ -502,6 +516,7 @@ open_writer (const char *path,
   int rc;
   guint known = pigeon_store_schema_version ();
 
+  configure_sqlite_once ();
   rc = sqlite3_open_v2 (path, &db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL);
@@ -949,6 +964,7 @@ pigeon_store_finalize (GObject *object)
 {
   PigeonStore *self = PIGEON_STORE (object);
 
+  g_clear_pointer (&self->worker_thread, g_thread_unref);
   g_clear_pointer (&self->idle_readers, g_ptr_array_unref);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1122,7 +1138,6 @@ void
 pigeon_store_close (PigeonStore *self)
 {
   StoreJob *quit;
-  GThread *thread;
 
   g_return_if_fail (PIGEON_IS_STORE (self));
 
@@ -1133,23 +1148,18 @@ pigeon_store_close (PigeonStore *self)
       return;
     }
   self->closed = TRUE;
-  thread = g_steal_pointer (&self->worker_thread);
-  if (thread != NULL)
+  if (self->worker_thread != NULL)
     {
       quit = g_new0 (StoreJob, 1);
       g_async_queue_push (self->queue, quit);
     }
   g_mutex_unlock (&self->queue_lock);
 
-  if (thread != NULL)
-    {
-      /* The last reference can go on the worker itself (an async caller's GTask): it
-       * then finishes the job at hand, takes the order to stop and exits alone. */
-      if (g_thread_self () == thread)
-        g_thread_unref (thread);
-      else
-        g_thread_join (thread);
-    }
+  /* The last reference can go on the worker itself (an async caller's GTask): it then
+   * finishes the job at hand, takes the order to stop and exits alone.  The store keeps
+   * its own reference to the thread, so in_worker() stays true to the end. */
+  if (self->worker_thread != NULL && !in_worker (self))
+    g_thread_join (g_thread_ref (self->worker_thread));
 
   g_mutex_lock (&self->readers_lock);
   g_ptr_array_set_size (self->idle_readers, 0);

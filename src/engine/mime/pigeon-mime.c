@@ -302,14 +302,23 @@ to_utf8 (const char *data,
          gsize       len,
          const char *charset)
 {
+  char *decoded;
+
+  if (len == 0)
+    return g_strdup ("");
   if (charset != NULL && !is_utf8_name (charset))
     {
       const char *iconv_name = g_mime_charset_iconv_name (charset);
       gsize written = 0;
       char *converted;
 
-      converted = g_convert (data, len, "UTF-8", iconv_name != NULL ? iconv_name : charset,
-                             NULL, &written, NULL);
+      /* Mail that says ISO-8859-1 is written in windows-1252 (the € sign, curly quotes),
+       * as browsers assume too; bytes windows-1252 lacks fall through to the guess. */
+      if (iconv_name == NULL)
+        iconv_name = charset;
+      if (g_ascii_strcasecmp (iconv_name, "iso-8859-1") == 0)
+        iconv_name = "windows-1252";
+      converted = g_convert (data, len, "UTF-8", iconv_name, NULL, &written, NULL);
       if (converted != NULL)
         {
           char *valid = g_utf8_make_valid (converted, written);
@@ -321,7 +330,8 @@ to_utf8 (const char *data,
   if (g_utf8_validate (data, len, NULL))
     return g_strndup (data, len);
   /* Undeclared or wrong: GMime tries the fallback charsets, best match wins. */
-  return g_mime_utils_decode_8bit (parser_options, data, len);
+  decoded = g_mime_utils_decode_8bit (parser_options, data, len);
+  return decoded != NULL ? decoded : g_utf8_make_valid (data, len);
 }
 
 /* The decoded content of PART as UTF-8 (transfer encoding and charset undone). */
@@ -520,7 +530,10 @@ make_preview (const char *text)
             }
           /* Every run of white space, line ends included, becomes one space. */
           if (out->len > 0 && out->str[out->len - 1] != ' ')
-            g_string_append_c (out, ' ');
+            {
+              g_string_append_c (out, ' ');
+              chars++;
+            }
           for (const char *p = line; *p != '\0' && chars < PREVIEW_CHARS;
                p = g_utf8_next_char (p))
             {
@@ -529,7 +542,10 @@ make_preview (const char *text)
               if (g_unichar_isspace (c))
                 {
                   if (out->len > 0 && out->str[out->len - 1] != ' ')
-                    g_string_append_c (out, ' ');
+                    {
+                      g_string_append_c (out, ' ');
+                      chars++;
+                    }
                 }
               else
                 {

@@ -118,7 +118,7 @@ typedef enum
   PIGEON_OP_SET_FLAGS,       /* flags_add / flags_remove on one message */
   PIGEON_OP_MOVE,            /* to dest_folder_id */
   PIGEON_OP_EXPUNGE,         /* delete for good */
-  PIGEON_OP_APPEND,          /* data into folder_id (drafts, sent) */
+  PIGEON_OP_APPEND,          /* data into folder_id (drafts, sent), with flags_add */
   PIGEON_OP_CREATE_FOLDER,   /* path */
   PIGEON_OP_RENAME_FOLDER,   /* path -> new_path */
   PIGEON_OP_DELETE_FOLDER,   /* path */

@@ -56,7 +56,8 @@ typedef gboolean (*PigeonStoreFunc) (PigeonStore  *store,
                                      GError      **error);
 
 /* Runs FUNC on the worker inside one transaction (rolled back when it fails).  Code in
- * the store's own files uses this; it records changes with pigeon_store_note_*(). */
+ * the store's own files uses this; it records changes with pigeon_store_note_*().  Store
+ * calls FUNC makes run inline, in the same transaction (in a savepoint of their own). */
 gboolean        pigeon_store_run_write          (PigeonStore    *self,
                                                  PigeonStoreFunc func,
                                                  gpointer        data,
@@ -109,6 +110,8 @@ gboolean        pigeon_store_set_state          (PigeonStore   *self,
 
 /* ------------------------------------------------------------------ folders */
 
+/* The getters return NULL with PIGEON_ERROR_NOT_FOUND when there is no such folder
+ * (get_folder_by_role: the first folder with that role). */
 GPtrArray      *pigeon_store_list_folders       (PigeonStore   *self,
                                                  GError       **error);  /* PigeonFolder* */
 PigeonFolder   *pigeon_store_get_folder         (PigeonStore   *self,
@@ -124,12 +127,15 @@ PigeonFolder   *pigeon_store_get_folder_by_remote_id (PigeonStore *self,
                                                       const char  *remote_id,
                                                       GError     **error);
 /* Inserts or updates (by path) the folder's name, parent, delimiter, role, flags and
- * remote id; sync state and counts are left alone.  Returns the row id (0 on error). */
+ * remote id; sync state and counts are left alone.  Returns the row id (0 on error).
+ * A NULL name or parent is derived from the path and delimiter.  A path not in the
+ * store with a remote id that is renames that folder (ActiveSync). */
 gint64          pigeon_store_upsert_folder      (PigeonStore        *self,
                                                  const PigeonFolder *folder,
                                                  GError            **error);
 /* Replaces the whole folder list in one transaction: upserts FOLDERS and deletes every
- * folder (and its messages) not in it, except local ones. */
+ * folder (and its messages) not in it, except local ones and those the user created
+ * that are still queued (PIGEON_OP_CREATE_FOLDER). */
 gboolean        pigeon_store_replace_folders    (PigeonStore   *self,
                                                  GPtrArray     *folders,
                                                  GError       **error);
@@ -149,7 +155,10 @@ gboolean        pigeon_store_set_folder_sync_state (PigeonStore *self,
                                                     const char  *sync_key,
                                                     GError     **error);
 /* Drops every message of the folder and its sync state (UIDVALIDITY changed, invalid
- * sync key).  Pending operations on those messages are dropped as well. */
+ * sync key).  Pending operations on those messages are dropped as well.  Rows that have
+ * no server identity yet (appended, or moved here by the user) stay with their
+ * operations; a queued move out of the folder is dropped with the moved copy, so the
+ * next sync brings the message back here once. */
 gboolean        pigeon_store_reset_folder       (PigeonStore   *self,
                                                  gint64         folder_id,
                                                  GError       **error);
@@ -164,7 +173,9 @@ gboolean        pigeon_store_upsert_messages    (PigeonStore   *self,
                                                  gint64         folder_id,
                                                  GPtrArray     *messages,
                                                  GError       **error);
-/* Server-side flag changes, by uid (uid != 0) or remote_id. */
+/* Server-side flag changes, by uid (uid != 0, within the folder's current UIDVALIDITY)
+ * or remote_id.  Here and in upsert_messages, changes the user queued that the server
+ * has not seen yet are applied on top, so a sync never undoes them. */
 typedef struct
 {
   guint32            uid;
@@ -177,7 +188,7 @@ gboolean        pigeon_store_update_flags       (PigeonStore            *self,
                                                  const PigeonFlagUpdate *updates,
                                                  guint                   n_updates,
                                                  GError                **error);
-/* Messages the server no longer has. */
+/* Messages the server no longer has (uids within the folder's current UIDVALIDITY). */
 gboolean        pigeon_store_remove_by_uid      (PigeonStore   *self,
                                                  gint64         folder_id,
                                                  const guint32 *uids,
@@ -192,6 +203,8 @@ gboolean        pigeon_store_remove_messages    (PigeonStore   *self,
                                                  guint          n_ids,
                                                  GError       **error);
 
+/* NULL with PIGEON_ERROR_NOT_FOUND when there is no such message.  By uid: among the
+ * folder's current UIDVALIDITY (its sync state's, else the newest stored). */
 PigeonMessage  *pigeon_store_get_message        (PigeonStore   *self,
                                                  gint64         message_id,
                                                  GError       **error);
@@ -259,7 +272,10 @@ GPtrArray      *pigeon_store_search             (PigeonStore   *self,
 /* ------------------------------------------------------------------ the user's changes */
 
 /* Each call changes the local rows and queues the matching pending operations in one
- * transaction, so the change shows at once and survives a crash. */
+ * transaction, so the change shows at once and survives a crash.  Each operation carries
+ * the message's server identity as it was when queued; ids of rows that are gone are
+ * skipped, and a change that changes nothing queues nothing.  change_flags queues only
+ * the bits that change (flags_add / flags_remove). */
 gboolean        pigeon_store_change_flags       (PigeonStore       *self,
                                                  const gint64      *message_ids,
                                                  guint              n_ids,
@@ -278,8 +294,9 @@ gboolean        pigeon_store_expunge_messages   (PigeonStore   *self,
                                                  const gint64  *message_ids,
                                                  guint          n_ids,
                                                  GError       **error);
-/* Adds a local row in FOLDER_ID for RAW (envelope parsed from it) and queues
- * PIGEON_OP_APPEND.  Returns the new row id, 0 on error. */
+/* Adds a local row in FOLDER_ID for RAW (envelope parsed from it, body stored) and
+ * queues PIGEON_OP_APPEND with RAW as data and FLAGS as flags_add.  Returns the new row
+ * id, 0 on error (PIGEON_ERROR_PROTOCOL when RAW is no message at all). */
 gint64          pigeon_store_append_message     (PigeonStore       *self,
                                                  gint64             folder_id,
                                                  GBytes            *raw,
@@ -333,7 +350,11 @@ gboolean        pigeon_store_retry_pending_op   (PigeonStore   *self,
                                                  gint64         op_id,
                                                  GError       **error);
 /* After a move or append: the message now has this identity on the server (or, with
- * uid 0 and remote_id NULL, the row is dropped so the next sync brings it back once). */
+ * uid 0 and remote_id NULL, the row is dropped so the next sync brings it back once).
+ * Operations queued for the message after it lost its identity get this one, up to and
+ * including the next queued move; while such a move is queued the row keeps waiting for
+ * the identity that move brings.  So re-read the queue after calling this.  A second
+ * row with the same identity in the folder (a sync brought it in first) is dropped. */
 gboolean        pigeon_store_set_message_server_id (PigeonStore *self,
                                                     gint64       message_id,
                                                     guint32      uidvalidity,

@@ -185,8 +185,8 @@ test_mime_garbage (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
-  g_autoptr(GBytes) binary = g_bytes_new_static ("\x00\x01\x02\xff\xfe binary\r\n\r\n\x00",
-                                                 20);
+  static const char junk[] = "\x00\x01\x02\xff\xfe binary\r\n\r\n\x00";
+  g_autoptr(GBytes) binary = g_bytes_new_static (junk, sizeof junk - 1);
   g_autoptr(GBytes) headers_only = g_bytes_new_static ("Subject: only\r\n", 15);
   g_autoptr(PigeonMessage) envelope = NULL;
 
@@ -251,10 +251,10 @@ test_mime_format_addresses (void)
 
   g_assert_null (pigeon_mime_format_addresses (NULL));
   list = internet_address_list_parse (NULL,
-                                      "=?UTF-8?Q?J=C3=BCrgen?= <j@example.test>, plain@example.test, "
-                                      "\"Smith, Ann \\\"AJ\\\"\" <ann@example.test>, "
-                                      "Team: x@example.test, y@example.test;, "
-                                      "\"same@example.test\" <same@example.test>");
+    "=?UTF-8?Q?J=C3=BCrgen?= <j@example.test>, plain@example.test, "
+    "\"Smith, Ann \\\"AJ\\\"\" <ann@example.test>, "
+    "Team: x@example.test, y@example.test;, "
+    "\"same@example.test\" <same@example.test>");
   text = pigeon_mime_format_addresses (list);
   g_assert_cmpstr (text, ==,
                    "Jürgen <j@example.test>, plain@example.test, "
@@ -287,7 +287,8 @@ test_mime_html_basics (void)
   assert_html ("<div>  lots   of\n\n  space  </div>", "lots of space");
   assert_html ("<ul><li>first</li><li>second</li></ul>", "first\nsecond");
   assert_html ("<pre>line 1\nline 2</pre>", "line 1\nline 2");
-  assert_html ("&lt;b&gt; &amp;amp; &quot;q&quot; &#39;s&#39; &#x41;&#66;", "<b> &amp; \"q\" 's' AB");
+  assert_html ("&lt;b&gt; &amp;amp; &quot;q&quot; &#39;s&#39; &#x41;&#66;",
+               "<b> &amp; \"q\" 's' AB");
   assert_html ("caf&eacute; &euro;5 &hellip; &unknown; & alone &#0; &#xD800;",
                "café €5 … &unknown; & alone \xef\xbf\xbd \xef\xbf\xbd");
   assert_html ("a&nbsp;&nbsp;b", "a b");

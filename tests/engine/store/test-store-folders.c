@@ -105,8 +105,8 @@ test_folders_replace (StoreFixture *f,
                       gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
-  g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
+  g_autoptr(GPtrArray) first = test_folder_array_new ();
+  g_autoptr(GPtrArray) second = test_folder_array_new ();
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(PigeonFolder) local = make_folder ("Local", PIGEON_FOLDER_ROLE_NONE, NULL);
   g_autoptr(PigeonFolder) gone = NULL;

@@ -11,7 +11,7 @@ make_batch (guint32 uidvalidity,
             guint   first_uid,
             guint   n)
 {
-  GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  GPtrArray *batch = test_message_array_new ();
 
   for (guint i = 0; i < n; i++)
     {
@@ -121,7 +121,7 @@ test_messages_remote_ids (StoreFixture *f,
                           gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(PigeonMessage) got = NULL;
   const char *gone[] = { "5:2", "no-such-id", NULL };
@@ -205,7 +205,7 @@ test_messages_list_paging (StoreFixture *f,
                            gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   g_autoptr(GPtrArray) all = NULL;
   gint64 folder = test_add_folder (f->store, "INBOX");
   gint64 other = test_add_folder (f->store, "Other");
@@ -350,7 +350,7 @@ test_messages_body_fills_envelope (StoreFixture *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = g_bytes_new_static (html_message, strlen (html_message));
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   g_autoptr(PigeonMessage) got = NULL;
   g_autoptr(GPtrArray) found = NULL;
   gint64 folder = test_add_folder (f->store, "INBOX");

@@ -240,7 +240,7 @@ test_ops_expunge (StoreFixture *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) ops = NULL;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   gint64 folder = test_add_folder (f->store, "Trash");
   PigeonMessage *m = test_make_message (0, 0, 1000, "bye", 0);
   gint64 ids[2];

@@ -111,7 +111,7 @@ static gpointer
 sync_thread (gpointer data)
 {
   SyncWork *w = data;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   PigeonFlagUpdate update = { 2, NULL, PIGEON_MESSAGE_FLAG_SEEN, 0 };
   guint32 gone = 3;
 
@@ -199,7 +199,7 @@ one_transaction_func (PigeonStore *store,
                       GError     **error)
 {
   gint64 *ids = data;
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   PigeonFlagUpdate update = { 1, NULL, PIGEON_MESSAGE_FLAG_FLAGGED, 0 };
   gint64 folder = test_add_folder (store, "INBOX");
 
@@ -360,7 +360,7 @@ writer_thread (gpointer data)
 
   for (guint batch_no = 0; batch_no < 10; batch_no++)
     {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+      g_autoptr(GPtrArray) batch = test_message_array_new ();
       g_autoptr(GError) error = NULL;
 
       for (guint i = 0; i < 50; i++)
@@ -419,7 +419,7 @@ big_writer_thread (gpointer data)
 
   for (guint batch_no = 0; batch_no < 40; batch_no++)
     {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+      g_autoptr(GPtrArray) batch = test_message_array_new ();
 
       for (guint i = 0; i < 250; i++)
         g_ptr_array_add (batch, test_make_message (7, batch_no * 250 + i + 1,

@@ -79,6 +79,18 @@ store_fixture_teardown (StoreFixture *fixture,
   g_free (fixture->dir);
 }
 
+GPtrArray *
+test_message_array_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+}
+
+GPtrArray *
+test_folder_array_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
+}
+
 gint64
 test_add_folder (PigeonStore *store,
                  const char  *path)
@@ -126,7 +138,7 @@ test_add_message (PigeonStore       *store,
                   const char        *subject,
                   PigeonMessageFlags flags)
 {
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch = test_message_array_new ();
   g_autoptr(GError) error = NULL;
   PigeonMessage *m = test_make_message (7, uid, date, subject, flags);
 

@@ -26,6 +26,10 @@ void            test_unref_and_wait     (PigeonStore   *store);
 char           *test_make_tmp_dir       (void);
 void            test_remove_tree        (const char    *path);
 
+/* Arrays that own their PigeonMessage / PigeonFolder elements. */
+GPtrArray      *test_message_array_new  (void);
+GPtrArray      *test_folder_array_new   (void);
+
 gint64          test_add_folder         (PigeonStore   *store,
                                          const char    *path);
 /* An envelope with uid/uidvalidity, a date and a subject; the rest plausible. */

@@ -11,6 +11,7 @@
 
 #include "pigeon-error.h"
 #include "pigeon-store-private.h"
+#include "pigeon-store-resources.h"
 
 #define MIGRATIONS_PATH "/io/github/pigeonmail/Pigeon/store/migrations"
 #define BUSY_TIMEOUT_MS 10000
@@ -377,8 +378,10 @@ list_migrations (void)
       g_auto(GStrv) names = NULL;
 
       g_array_set_clear_func (list, migration_clear);
-      names = g_resources_enumerate_children (MIGRATIONS_PATH, G_RESOURCE_LOOKUP_FLAGS_NONE,
-                                              NULL);
+      /* Our own resource, asked directly: nothing depends on it being registered (a
+       * static library's constructor may never be linked in). */
+      names = g_resource_enumerate_children (pigeon_store_get_resource (), MIGRATIONS_PATH,
+                                             G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       for (guint i = 0; names != NULL && names[i] != NULL; i++)
         {
           Migration m;
@@ -470,7 +473,8 @@ migrate (const char *path,
       g_autofree char *sql = NULL;
       g_autofree char *set_version = NULL;
 
-      bytes = g_resources_lookup_data (m->resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      bytes = g_resource_lookup_data (pigeon_store_get_resource (), m->resource,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       g_assert (bytes != NULL);
       sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       set_version = g_strdup_printf ("PRAGMA user_version = %u", m->version);

@@ -120,13 +120,8 @@ query_one_folder (PigeonStore *self,
 {
   g_autoptr(GPtrArray) rows = query_folders (self, sql, int_arg, text_arg, error);
 
-  if (rows == NULL)
+  if (rows == NULL || rows->len == 0)
     return NULL;
-  if (rows->len == 0)
-    {
-      pigeon_store_set_folder_not_found (error);
-      return NULL;
-    }
   return g_steal_pointer (&rows->pdata[0]);
 }
 

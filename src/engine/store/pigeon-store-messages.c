@@ -816,13 +816,8 @@ run_message_query_one (PigeonStore  *self,
 {
   g_autoptr(GPtrArray) rows = run_message_query (self, q, error);
 
-  if (rows == NULL)
+  if (rows == NULL || rows->len == 0)
     return NULL;
-  if (rows->len == 0)
-    {
-      pigeon_store_set_message_not_found (error);
-      return NULL;
-    }
   return g_steal_pointer (&rows->pdata[0]);
 }
 

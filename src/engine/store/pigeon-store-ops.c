@@ -80,6 +80,10 @@ typedef struct
   GPtrArray *ops;
 } OpsData;
 
+#define OP_COLUMNS \
+  "id, kind, message_id, folder_id, uidvalidity, uid, remote_id, dest_folder_id, " \
+  "flags_add, flags_remove, path, new_path, data, attempts, created"
+
 static gboolean
 list_ops_func (PigeonStore *self,
                sqlite3     *db,
@@ -87,11 +91,20 @@ list_ops_func (PigeonStore *self,
                GError     **error)
 {
   OpsData *od = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT id, kind, message_id, folder_id, uidvalidity, uid, remote_id, dest_folder_id, "
-    "  flags_add, flags_remove, path, new_path, data, attempts, created "
-    "FROM pending_ops ORDER BY id", error);
+  g_autoptr(PigeonStmt) stmt = NULL;
 
+  if (od->op_id != 0)
+    {
+      stmt = pigeon_store_prepare (self, db,
+                                   "SELECT " OP_COLUMNS " FROM pending_ops WHERE id = ?", error);
+      if (stmt != NULL)
+        sqlite3_bind_int64 (stmt, 1, od->op_id);
+    }
+  else
+    {
+      stmt = pigeon_store_prepare (self, db,
+                                   "SELECT " OP_COLUMNS " FROM pending_ops ORDER BY id", error);
+    }
   if (stmt == NULL)
     return FALSE;
   return pigeon_store_collect_rows (self, db, stmt, (PigeonRowFunc) op_from_row, od->ops,
@@ -113,6 +126,24 @@ pigeon_store_list_pending_ops (PigeonStore *self,
       return NULL;
     }
   return od.ops;
+}
+
+PigeonPendingOp *
+pigeon_store_get_pending_op (PigeonStore *self,
+                             gint64       op_id,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+  OpsData od = { op_id };
+
+  g_return_val_if_fail (PIGEON_IS_STORE (self), NULL);
+  g_return_val_if_fail (op_id > 0, NULL);
+
+  ops = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_pending_op_free);
+  od.ops = ops;
+  if (!pigeon_store_run_read (self, list_ops_func, &od, error) || ops->len == 0)
+    return NULL;
+  return g_steal_pointer (&ops->pdata[0]);
 }
 
 static gboolean

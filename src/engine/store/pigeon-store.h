@@ -110,8 +110,8 @@ gboolean        pigeon_store_set_state          (PigeonStore   *self,
 
 /* ------------------------------------------------------------------ folders */
 
-/* The getters return NULL with PIGEON_ERROR_NOT_FOUND when there is no such folder
- * (get_folder_by_role: the first folder with that role). */
+/* The getters return NULL and no error when there is no such folder (get_folder_by_role:
+ * the first folder with that role). */
 GPtrArray      *pigeon_store_list_folders       (PigeonStore   *self,
                                                  GError       **error);  /* PigeonFolder* */
 PigeonFolder   *pigeon_store_get_folder         (PigeonStore   *self,
@@ -203,8 +203,8 @@ gboolean        pigeon_store_remove_messages    (PigeonStore   *self,
                                                  guint          n_ids,
                                                  GError       **error);
 
-/* NULL with PIGEON_ERROR_NOT_FOUND when there is no such message.  By uid: among the
- * folder's current UIDVALIDITY (its sync state's, else the newest stored). */
+/* NULL and no error when there is no such message.  By uid: among the folder's current
+ * UIDVALIDITY (its sync state's, else the newest stored). */
 PigeonMessage  *pigeon_store_get_message        (PigeonStore   *self,
                                                  gint64         message_id,
                                                  GError       **error);
@@ -340,6 +340,11 @@ gboolean        pigeon_store_change_finish      (PigeonStore   *self,
 GPtrArray      *pigeon_store_list_pending_ops   (PigeonStore   *self,
                                                  GError       **error);  /* oldest first */
 guint           pigeon_store_count_pending_ops  (PigeonStore   *self,
+                                                 GError       **error);
+/* One operation as it is now (set_message_server_id may have given it an identity since
+ * it was listed); NULL and no error when it is no longer queued. */
+PigeonPendingOp *pigeon_store_get_pending_op    (PigeonStore   *self,
+                                                 gint64         op_id,
                                                  GError       **error);
 /* The server has it: remove it from the queue. */
 gboolean        pigeon_store_complete_pending_op (PigeonStore  *self,

@@ -156,7 +156,7 @@ test_messages_remote_ids (StoreFixture *f,
   g_assert_cmpstr (ids->pdata[0], ==, "5:1");
   g_assert_cmpstr (ids->pdata[1], ==, "5:3");
   g_assert_null (pigeon_store_get_message_by_remote_id (f->store, folder, "5:2", &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND);
+  g_assert_no_error (error);
 }
 
 static void
@@ -191,8 +191,7 @@ test_messages_remove (StoreFixture *f,
   g_assert_cmpuint (got->uidvalidity, ==, 7);
   g_assert_cmpstr (got->subject, ==, "Message number 5");
   g_assert_null (pigeon_store_get_message_by_uid (f->store, folder, 4, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  g_assert_no_error (error);
 
   /* Other UIDVALIDITY: a different list. */
   g_clear_pointer (&uids, g_array_unref);

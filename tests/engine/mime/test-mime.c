@@ -338,7 +338,7 @@ test_mime_html_hostile (void)
 
 /* ------------------------------------------------------------------ seeded mailbox */
 
-/* The harness's seeder writes a realistic mix (and its odd cases); every message parses
+/* The harness's seeder (tests/harness/seed_maildir.py) writes a realistic mix (and its odd cases); every message parses
  * into a sane envelope. */
 static void
 test_mime_seeded_maildir (void)

@@ -179,16 +179,20 @@ srv_send (FakeServer *server,
     srv_send_raw (server, text, strlen (text));
 }
 
-/* More bytes for the reader, inflated when compressing; FALSE at end of stream. */
+/* Up to WANT more bytes for the reader (inflated when compressing); FALSE at end of
+ * stream.  Lines are read a byte at a time so nothing past them is consumed before a
+ * STARTTLS switch. */
 static gboolean
-srv_fill (FakeServer *server)
+srv_fill (FakeServer *server,
+          gsize       want)
 {
   GInputStream *in = g_io_stream_get_input_stream (server->stream);
   g_autoptr(GError) error = NULL;
   guint8 raw[4096];
   gssize n;
 
-  n = g_input_stream_read (in, raw, server->compressing ? sizeof raw : 1, NULL, &error);
+  n = g_input_stream_read (in, raw, server->compressing ? sizeof raw : MIN (want, sizeof raw),
+                           NULL, &error);
   if (n <= 0)
     return FALSE;
   if (!server->compressing)
@@ -231,7 +235,7 @@ srv_read_line (FakeServer *server)
           g_byte_array_remove_range (server->plain_in, 0, len + 1);
           return line;
         }
-      if (!srv_fill (server))
+      if (!srv_fill (server, 1))
         return NULL;
     }
 }
@@ -241,7 +245,7 @@ srv_read_bytes (FakeServer *server,
                 gsize       count)
 {
   while (server->plain_in->len < count)
-    g_assert_true (srv_fill (server));
+    g_assert_true (srv_fill (server, count - server->plain_in->len));
   {
     GBytes *bytes = g_bytes_new (server->plain_in->data, count);
 
@@ -937,6 +941,68 @@ test_tls_wrong_host (void)
   fake_server_join (server);
 }
 
+/* Enough incompressible data to fill the socket buffers, so writes over TLS block and
+ * resume part-way through records. */
+#define LARGE_SIZE (4 * 1024 * 1024)
+
+static guint8 *
+large_data (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4978);
+  guint8 *data = g_malloc (LARGE_SIZE);
+
+  for (gsize i = 0; i < LARGE_SIZE; i++)
+    data[i] = (guint8) g_rand_int (rand);
+  return data;
+}
+
+static void
+script_tls_large (FakeServer *server)
+{
+  g_autofree guint8 *expected = large_data ();
+  g_autoptr(GBytes) received = NULL;
+  g_autofree char *header = g_strdup_printf ("* 1 FETCH (BODY[] {%d}\r\n", LARGE_SIZE);
+
+  if (!srv_start_tls (server, "server"))
+    return;
+  srv_expect (server, "a1 APPEND INBOX {4194304}");
+  received = srv_read_bytes (server, LARGE_SIZE);
+  g_assert_cmpmem (g_bytes_get_data (received, NULL), LARGE_SIZE, expected, LARGE_SIZE);
+  srv_expect (server, "");
+  srv_send (server, header);
+  srv_send_raw (server, expected, LARGE_SIZE);
+  srv_send (server, ")\r\na1 OK\r\n");
+  srv_wait_eof (server);
+}
+
+static void
+test_tls_large_transfer (void)
+{
+  FakeServer *server = fake_server_start (script_tls_large);
+  g_autofree char *pin = fingerprint_hex ("server");
+  g_autoptr(PigeonConnection) conn = client_new (server, PIGEON_SECURITY_TLS, pin);
+  g_autofree guint8 *data = large_data ();
+  g_autoptr(GBytes) fetched = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client_connect (conn);
+  g_assert_true (pigeon_connection_write_line (conn, "a1 APPEND INBOX {4194304}", NULL,
+                                               &error));
+  g_assert_true (pigeon_connection_write (conn, data, LARGE_SIZE, NULL, &error));
+  client_send (conn, "");
+  g_assert_no_error (error);
+
+  client_expect (conn, "* 1 FETCH (BODY[] {4194304}");
+  fetched = pigeon_connection_read_bytes (conn, LARGE_SIZE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (fetched, NULL), g_bytes_get_size (fetched), data,
+                   LARGE_SIZE);
+  client_expect (conn, ")");
+  client_expect (conn, "a1 OK");
+  g_clear_object (&conn);
+  fake_server_join (server);
+}
+
 /* STARTTLS */
 
 static void
@@ -1242,6 +1308,7 @@ main (int   argc,
   g_test_add_func ("/net/tls/wrong-host", test_tls_wrong_host);
   g_test_add_func ("/net/tls/handshake-timeout", test_handshake_timeout);
   g_test_add_func ("/net/tls/close-from-thread", test_close_from_thread_tls);
+  g_test_add_func ("/net/tls/large-transfer", test_tls_large_transfer);
   g_test_add_func ("/net/tls/starttls", test_starttls);
   g_test_add_func ("/net/tls/starttls-injection", test_starttls_injection);
 

@@ -926,6 +926,25 @@ test_tls_expired (void)
 }
 
 static void
+test_tls_host_name (void)
+{
+  FakeServer *server = fake_server_start (script_tls_exchange);
+  g_autoptr(PigeonConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Resolved by GIO; the certificate names localhost, so only the issuer is wrong. */
+  conn = pigeon_connection_new ("localhost", server->port, PIGEON_SECURITY_TLS, NULL, "imap");
+  pigeon_connection_set_timeout (conn, 10);
+  g_assert_false (pigeon_connection_connect (conn, NULL, &error));
+  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_CERTIFICATE);
+  g_assert_true (g_str_has_prefix (error->message, "The certificate of localhost is not "
+                                   "trusted: it is self-signed (issued to"));
+  g_assert_null (strstr (error->message, "issued for"));
+  g_clear_object (&conn);
+  fake_server_join (server);
+}
+
+static void
 script_tls_other_host (FakeServer *server)
 {
   srv_start_tls (server, "other-host");
@@ -1306,6 +1325,7 @@ main (int   argc,
   g_test_add_func ("/net/tls/wrong-pin", test_tls_wrong_pin);
   g_test_add_func ("/net/tls/expired", test_tls_expired);
   g_test_add_func ("/net/tls/wrong-host", test_tls_wrong_host);
+  g_test_add_func ("/net/tls/host-name", test_tls_host_name);
   g_test_add_func ("/net/tls/handshake-timeout", test_handshake_timeout);
   g_test_add_func ("/net/tls/close-from-thread", test_close_from_thread_tls);
   g_test_add_func ("/net/tls/large-transfer", test_tls_large_transfer);

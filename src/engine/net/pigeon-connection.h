@@ -38,6 +38,10 @@ void              pigeon_connection_set_read_timeout  (PigeonConnection *self,
 /* Longest line accepted by read_line (default 1 MiB). */
 void              pigeon_connection_set_max_line      (PigeonConnection *self,
                                                        gsize             max_line);
+/* Largest COUNT accepted by read_bytes (default 512 MiB): a server that announces more
+ * gets PIGEON_ERROR_PROTOCOL instead of an allocation that size. */
+void              pigeon_connection_set_max_bytes     (PigeonConnection *self,
+                                                       gsize             max_bytes);
 
 /* TCP connect, plus the TLS handshake for PIGEON_SECURITY_TLS. */
 gboolean          pigeon_connection_connect           (PigeonConnection *self,

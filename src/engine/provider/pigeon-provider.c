@@ -647,8 +647,23 @@ pigeon_provider_replay_pending_ops (PigeonProvider *self,
 
   for (guint i = 0; i < ops->len; i++)
     {
-      PigeonPendingOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(PigeonPendingOp) op = NULL;
       g_autoptr(GError) op_error = NULL;
+      g_autoptr(GError) read_error = NULL;
+
+      /* Re-read it: an earlier replay (a move learning the new UID) or a folder reset may
+       * have changed or dropped it since the list was taken. */
+      op = pigeon_store_get_pending_op (store, ((PigeonPendingOp *) g_ptr_array_index (ops, i))->id,
+                                        &read_error);
+      if (op == NULL)
+        {
+          if (read_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&read_error));
+              return FALSE;
+            }
+          continue;
+        }
 
       if (pigeon_provider_apply_op (self, op, cancellable, &op_error))
         {

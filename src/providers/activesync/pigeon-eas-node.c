@@ -33,6 +33,19 @@ pigeon_eas_node_free (PigeonEasNode *node)
   g_free (node);
 }
 
+PigeonEasNode *
+pigeon_eas_node_copy (const PigeonEasNode *node)
+{
+  PigeonEasNode *copy = pigeon_eas_node_new_tag (node->tag);
+
+  copy->opaque = node->opaque;
+  if (node->content != NULL)
+    copy->content = g_string_new_len (node->content->str, node->content->len);
+  for (guint i = 0; i < pigeon_eas_node_n_children (node); i++)
+    pigeon_eas_node_append (copy, pigeon_eas_node_copy (g_ptr_array_index (node->children, i)));
+  return copy;
+}
+
 void
 pigeon_eas_node_append (PigeonEasNode *parent,
                         PigeonEasNode *child)

@@ -25,6 +25,8 @@ struct _PigeonEasNode
 PigeonEasNode *pigeon_eas_node_new            (const char    *tag);
 PigeonEasNode *pigeon_eas_node_new_tag        (guint16        tag);
 void           pigeon_eas_node_free           (PigeonEasNode *node);
+/* A deep copy without a parent. */
+PigeonEasNode *pigeon_eas_node_copy           (const PigeonEasNode *node);
 
 /* Builders: each returns the new child, owned by PARENT. */
 PigeonEasNode *pigeon_eas_node_add            (PigeonEasNode *parent,

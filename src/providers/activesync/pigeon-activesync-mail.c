@@ -608,14 +608,17 @@ find_original (PigeonStore  *store,
                GMimeMessage *mime)
 {
   const char *in_reply_to = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
-  g_autoptr(GMimeReferences) refs = NULL;
+  GMimeReferences *refs;
+  PigeonMessage *original = NULL;
 
   if (in_reply_to == NULL)
     return NULL;
   refs = g_mime_references_parse (NULL, in_reply_to);
-  if (refs == NULL || g_mime_references_length (refs) == 0)
-    return NULL;
-  return get_message_by_message_id (store, g_mime_references_get_message_id (refs, 0));
+  if (refs != NULL && g_mime_references_length (refs) > 0)
+    original = get_message_by_message_id (store, g_mime_references_get_message_id (refs, 0));
+  if (refs != NULL)
+    g_mime_references_free (refs);
+  return original;
 }
 
 gboolean

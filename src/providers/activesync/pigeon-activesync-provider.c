@@ -8,6 +8,7 @@
 
 #include "pigeon-activesync-private.h"
 #include "pigeon-error.h"
+#include "pigeon-mime.h"
 
 G_DEFINE_FINAL_TYPE (PigeonActiveSyncProvider, pigeon_activesync_provider, PIGEON_TYPE_PROVIDER)
 
@@ -85,6 +86,7 @@ pigeon_activesync_provider_connect (PigeonProvider  *provider,
       return FALSE;
     }
 
+  pigeon_mime_init ();
   device = device_id (store, error);
   if (device == NULL)
     return FALSE;

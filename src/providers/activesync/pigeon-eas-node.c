@@ -121,7 +121,7 @@ pigeon_eas_node_is (const PigeonEasNode *node,
 guint
 pigeon_eas_node_n_children (const PigeonEasNode *node)
 {
-  return node->children != NULL ? node->children->len : 0;
+  return node != NULL && node->children != NULL ? node->children->len : 0;
 }
 
 PigeonEasNode *

@@ -31,9 +31,9 @@ _hs_postgres () {
   runuser -u postgres -- "$_hs_pgbin/initdb" -D "$HS/pg/data" -A trust -U postgres -E UTF8 \
     --locale=C.UTF-8 > "$HB/log/sogo-initdb.log" 2>&1 || return 1
   runuser -u postgres -- "$_hs_pgbin/pg_ctl" -D "$HS/pg/data" -l "$HB/log/sogo-postgres.log" \
-    -w -t 60 -o "-p $HS_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$HS/run
+    -w -t 60 -o "-p $HS_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$HS/run \
       -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB" \
-    start > /dev/null || return 1
+    start > /dev/null 2>> "$HB/log/sogo-pg_ctl.log" || return 1
   _h_track sogo-postgres "$(_hs_pidfile_pid "$HS/pg/data/postmaster.pid")"
   _hs_psql -U postgres -d postgres -c "CREATE ROLE sogo LOGIN PASSWORD 'sogo'" \
     -c "CREATE DATABASE sogo OWNER sogo" || return 1

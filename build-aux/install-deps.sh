@@ -27,6 +27,7 @@ PKGS_TEST=(
   xvfb at-spi2-core python3 python3-gi python3-dogtail gir1.2-gtk-3.0 imagemagick
   openssl isync fetchmail
   clang libclang-rt-dev clang-format
+  sogo sogo-activesync postgresql memcached
 )
 
 set -u

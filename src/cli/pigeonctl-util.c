@@ -23,6 +23,9 @@ pigeonctl_parse_options (PigeonCtl    *ctl,
   g_set_prgname (prgname);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  else
+    /* A command without options of its own takes "-seen" and the like as arguments. */
+    g_option_context_set_ignore_unknown_options (context, TRUE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &ctl->argc, &ctl->argv, error))

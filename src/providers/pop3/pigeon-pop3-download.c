@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "pigeon-pop3"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "pigeon-error.h"
+#include "pigeon-mime.h"
+#include "pigeon-pop3-download.h"
+
+/* A transaction per this many messages or bytes: few commits, bounded memory. */
+#define BATCH_MESSAGES 200
+#define BATCH_BYTES (16 * 1024 * 1024)
+#define SECONDS_PER_DAY (24 * 60 * 60)
+
+typedef struct
+{
+  PigeonProvider            *provider;
+  PigeonStore               *store;
+  gint64                     folder_id;
+  PigeonPop3DownloadOptions *options;
+  GHashTable                *by_number;  /* number -> PigeonPop3Entry (borrowed) */
+  GHashTable                *known;      /* uidl -> PigeonStoreUidl */
+  GHashTable                *seen;       /* uidls retrieved in this session */
+  GPtrArray                 *batch;      /* PigeonStoreDownload */
+  gsize                      batch_bytes;
+  guint                      done;
+  guint                      total;
+} Download;
+
+/* ------------------------------------------------------------------ fallback keys */
+
+static gsize
+header_length (const char *data,
+               gsize       size)
+{
+  for (gsize i = 0; i < size; i++)
+    {
+      if (data[i] != '\n')
+        continue;
+      if (i + 1 < size && data[i + 1] == '\n')
+        return i + 1;
+      if (i + 2 < size && data[i + 1] == '\r' && data[i + 2] == '\n')
+        return i + 1;
+    }
+  return size;
+}
+
+char *
+pigeon_pop3_fallback_key (GBytes  *message,
+                          guint64  size)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (message, &length);
+  g_autoptr(GBytes) header = NULL;
+  g_autoptr(PigeonMessage) envelope = NULL;
+  g_autofree char *digest = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  length = header_length (data, length);
+  header = g_bytes_new (data, length);
+  pigeon_mime_init ();
+  envelope = pigeon_mime_parse_envelope (header, NULL);
+  if (envelope != NULL && envelope->message_id != NULL && *envelope->message_id != '\0' &&
+      strpbrk (envelope->message_id, " \t\r\n") == NULL)
+    return g_strdup_printf ("<%s> %" G_GUINT64_FORMAT, envelope->message_id, size);
+
+  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+  return g_strdup_printf ("sha256:%s %" G_GUINT64_FORMAT, digest, size);
+}
+
+/* Without UIDL: a key for each message from its header (TOP n 0).  FALSE without an error
+ * when the server has no TOP either: the keys are then made from the messages as they are
+ * retrieved. */
+static gboolean
+keys_from_headers (PigeonPop3Session *session,
+                   GPtrArray         *entries,
+                   GCancellable      *cancellable,
+                   GError           **error)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(GBytes) header = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      header = pigeon_pop3_session_top (session, entry->number, 0, cancellable, &local_error);
+      if (header == NULL)
+        {
+          if (i == 0 && g_error_matches (local_error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED))
+            return FALSE;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      entry->uidl = pigeon_pop3_fallback_key (header, entry->size);
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ downloading */
+
+static gboolean
+commit_batch (Download  *dl,
+              GError   **error)
+{
+  gboolean ok;
+
+  if (dl->batch->len == 0)
+    return TRUE;
+  ok = pigeon_store_pop3_commit_downloads (dl->store, dl->folder_id, dl->batch,
+                                           dl->options->keep == PIGEON_POP3_KEEP_NO, error);
+  g_ptr_array_set_size (dl->batch, 0);
+  dl->batch_bytes = 0;
+  if (ok)
+    pigeon_provider_report_progress (dl->provider, dl->options->folder_name, dl->done,
+                                     dl->total);
+  return ok;
+}
+
+static gboolean
+message_cb (PigeonPop3Session *session,
+            guint              number,
+            GBytes            *raw,
+            gpointer           user_data,
+            GError           **error)
+{
+  Download *dl = user_data;
+  PigeonPop3Entry *entry = g_hash_table_lookup (dl->by_number, GUINT_TO_POINTER (number));
+
+  g_assert (entry != NULL);
+  dl->done++;
+  if (entry->uidl == NULL)
+    entry->uidl = pigeon_pop3_fallback_key (raw, entry->size);
+  /* Known already (a fallback key, or a unique id the server listed twice). */
+  if (g_hash_table_contains (dl->known, entry->uidl) ||
+      g_hash_table_contains (dl->seen, entry->uidl))
+    return TRUE;
+  g_hash_table_add (dl->seen, g_strdup (entry->uidl));
+
+  g_ptr_array_add (dl->batch,
+                   pigeon_store_download_new (entry->uidl, entry->size, raw, dl->options->now));
+  dl->batch_bytes += g_bytes_get_size (raw);
+  if (dl->batch->len >= BATCH_MESSAGES || dl->batch_bytes >= BATCH_BYTES)
+    return commit_batch (dl, error);
+  return TRUE;
+}
+
+static int
+compare_numbers_descending (gconstpointer a,
+                            gconstpointer b)
+{
+  guint na = *(const guint *) a;
+  guint nb = *(const guint *) b;
+
+  return (na < nb) - (na > nb);
+}
+
+/* RETR what was never downloaded, newest (highest number) first, committing as it goes. */
+static gboolean
+retrieve_new (Download          *dl,
+              PigeonPop3Session *session,
+              GPtrArray         *entries,
+              GCancellable      *cancellable,
+              GError           **error)
+{
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
+
+      if (entry->uidl == NULL || !g_hash_table_contains (dl->known, entry->uidl))
+        g_array_append_val (numbers, entry->number);
+    }
+  g_array_sort (numbers, compare_numbers_descending);
+  dl->total = numbers->len;
+  if (numbers->len == 0)
+    return TRUE;
+
+  pigeon_provider_report_progress (dl->provider, dl->options->folder_name, 0, dl->total);
+  ok = pigeon_pop3_session_retrieve (session, (const guint *) numbers->data, numbers->len,
+                                     message_cb, dl, cancellable, &local_error);
+  /* Whatever arrived whole is kept, even when the rest failed. */
+  if (!commit_batch (dl, ok ? &local_error : NULL))
+    ok = FALSE;
+  if (!ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ deleting */
+
+static gboolean
+should_delete (const PigeonPop3DownloadOptions *options,
+               const PigeonStoreUidl           *row)
+{
+  if (row->delete_pending)
+    return TRUE;
+  switch (options->keep)
+    {
+    case PIGEON_POP3_KEEP_NO:
+      return TRUE;
+    case PIGEON_POP3_KEEP_DAYS:
+      return options->now >= row->downloaded_at + (gint64) options->keep_days * SECONDS_PER_DAY;
+    case PIGEON_POP3_KEEP_UNTIL_DELETED:
+      return !row->message_exists;
+    case PIGEON_POP3_KEEP_FOREVER:
+    default:
+      return FALSE;
+    }
+}
+
+/* Records that the server no longer has what it did not list (deleted by us in a session
+ * whose end we did not see, or by another client). */
+static gboolean
+forget_gone (Download   *dl,
+             GHashTable *listed,
+             GError    **error)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  PigeonStoreUidl *row;
+
+  g_hash_table_iter_init (&iter, dl->known);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+    if (!row->deleted && !g_hash_table_contains (listed, row->uidl))
+      g_ptr_array_add (gone, row->uidl);
+  if (gone->len == 0)
+    return TRUE;
+  g_ptr_array_add (gone, NULL);
+  return pigeon_store_pop3_mark_deleted (dl->store, (const char * const *) gone->pdata, error);
+}
+
+static gboolean
+delete_and_quit (Download          *dl,
+                 PigeonPop3Session *session,
+                 GPtrArray         *entries,
+                 GCancellable      *cancellable,
+                 GError           **error)
+{
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  g_autoptr(GPtrArray) confirmed = g_ptr_array_new ();
+  g_autofree gboolean *deleted = NULL;
+
+  /* What the store holds now, including what this session committed. */
+  g_clear_pointer (&dl->known, g_hash_table_unref);
+  dl->known = pigeon_store_pop3_list_uidls (dl->store, error);
+  if (dl->known == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
+      PigeonStoreUidl *row;
+
+      g_assert (entry->uidl != NULL);
+      g_hash_table_add (listed, entry->uidl);
+      row = g_hash_table_lookup (dl->known, entry->uidl);
+      /* Only what is committed locally may go from the server. */
+      if (row != NULL && should_delete (dl->options, row))
+        {
+          g_array_append_val (numbers, entry->number);
+          g_ptr_array_add (keys, entry->uidl);
+        }
+    }
+  if (!forget_gone (dl, listed, error))
+    return FALSE;
+
+  if (numbers->len == 0)
+    return pigeon_pop3_session_quit (session, cancellable, error);
+
+  /* The local copies must survive a power cut before the server copies go. */
+  if (!pigeon_store_pop3_flush (dl->store, error))
+    return FALSE;
+  deleted = g_new0 (gboolean, numbers->len);
+  if (!pigeon_pop3_session_delete (session, (const guint *) numbers->data, numbers->len,
+                                   deleted, cancellable, error) ||
+      !pigeon_pop3_session_quit (session, cancellable, error))
+    return FALSE;
+
+  for (guint i = 0; i < numbers->len; i++)
+    if (deleted[i])
+      g_ptr_array_add (confirmed, g_ptr_array_index (keys, i));
+  g_ptr_array_add (confirmed, NULL);
+  return pigeon_store_pop3_mark_deleted (dl->store, (const char * const *) confirmed->pdata,
+                                         error);
+}
+
+/* ------------------------------------------------------------------ the whole check */
+
+gboolean
+pigeon_pop3_download (PigeonPop3Session         *session,
+                      PigeonProvider            *provider,
+                      gint64                     folder_id,
+                      PigeonPop3DownloadOptions *options,
+                      GCancellable              *cancellable,
+                      GError                   **error)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) by_number = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_store_download_free);
+  Download dl = { provider, pigeon_provider_get_store (provider), folder_id, options,
+                  by_number, NULL, seen, batch };
+  gboolean has_uidl = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (PIGEON_IS_POP3_SESSION (session), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  g_clear_pointer (&options->warning, g_free);
+  entries = pigeon_pop3_session_list (session, &has_uidl, cancellable, error);
+  if (entries == NULL)
+    goto out;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
+
+      g_hash_table_insert (by_number, GUINT_TO_POINTER (entry->number), entry);
+    }
+
+  if (!has_uidl)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      options->warning =
+        g_strdup_printf (_("%s does not give its messages unique ids (UIDL), so Pigeon "
+                           "recognises the messages it already has by their Message-ID and "
+                           "size. Two different messages with the same Message-ID and size "
+                           "would be taken for one."),
+                         pigeon_provider_get_host (provider));
+      if (entries->len > 0 &&
+          !keys_from_headers (session, entries, cancellable, &local_error) &&
+          local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto out;
+        }
+    }
+
+  dl.known = pigeon_store_pop3_list_uidls (dl.store, error);
+  if (dl.known == NULL ||
+      !retrieve_new (&dl, session, entries, cancellable, error) ||
+      !delete_and_quit (&dl, session, entries, cancellable, error))
+    goto out;
+  ok = TRUE;
+
+out:
+  if (!ok)
+    pigeon_pop3_session_close (session);
+  g_clear_pointer (&dl.known, g_hash_table_unref);
+  return ok;
+}

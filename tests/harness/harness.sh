@@ -436,6 +436,7 @@ protocol imap {
 imap_urlauth_host = 127.0.0.1
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
+  pop3_lock_session = yes
 }
 protocol lmtp {
   postmaster_address = postmaster@$H_DOMAIN

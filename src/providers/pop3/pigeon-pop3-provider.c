@@ -164,9 +164,6 @@ pigeon_pop3_provider_sync_folders (PigeonProvider *provider,
       g_autoptr(PigeonFolder) folder = NULL;
 
       existing = pigeon_store_get_folder_by_role (store, local_folders[i].role, &local_error);
-      /* No such folder: NULL, with or without a NOT_FOUND error. */
-      if (g_error_matches (local_error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND))
-        g_clear_error (&local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));

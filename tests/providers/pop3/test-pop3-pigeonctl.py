@@ -455,14 +455,14 @@ def crash_during_download_and_delete():
     check_exactly_once(account, originals, final=True)
 
 
-#TMPtap.run("download of a seeded mailbox", download_seeded)
-#TMPtap.run("new mail only downloads the new messages", new_mail_only)
-#TMPtap.run("keep no: deleted on the server right after download", keep_no)
-#TMPtap.run("keep days:3: deleted on the server after three days", keep_days)
-#TMPtap.run("keep until-deleted: deleted on the server when deleted in Pigeon", keep_until_deleted)
-#TMPtap.run("STLS and POP3S", stls_and_pop3s)
-#TMPtap.run("wrong password", wrong_password)
-#TMPtap.run("[IN-USE] while another client holds the mailbox", in_use)
+tap.run("download of a seeded mailbox", download_seeded)
+tap.run("new mail only downloads the new messages", new_mail_only)
+tap.run("keep no: deleted on the server right after download", keep_no)
+tap.run("keep days:3: deleted on the server after three days", keep_days)
+tap.run("keep until-deleted: deleted on the server when deleted in Pigeon", keep_until_deleted)
+tap.run("STLS and POP3S", stls_and_pop3s)
+tap.run("wrong password", wrong_password)
+tap.run("[IN-USE] while another client holds the mailbox", in_use)
 tap.run("SIGKILL during download and delete loses and duplicates nothing",
         crash_during_download_and_delete)
 tap.finish()

@@ -12,8 +12,25 @@
 
 /* A transaction per this many messages or bytes: few commits, bounded memory. */
 #define BATCH_MESSAGES 200
-#define BATCH_BYTES (16 * 1024 * 1024)
+#define BATCH_BYTES (8 * 1024 * 1024)
+/* Batches downloaded and not yet committed, at most. */
+#define BATCHES_IN_FLIGHT 2
 #define SECONDS_PER_DAY (24 * 60 * 60)
+
+/* Commits batches on a thread of its own, so the next ones download meanwhile. */
+typedef struct
+{
+  PigeonStore *store;
+  gint64       folder_id;
+  gboolean     delete_pending;
+  GThread     *thread;
+  GMutex       lock;
+  GCond        cond;
+  GQueue       queue;    /* GPtrArray of PigeonStoreDownload, oldest first */
+  guint        busy;     /* batches queued or being committed */
+  gboolean     closing;
+  GError      *error;    /* the first failure; later batches are dropped */
+} Committer;
 
 typedef struct
 {
@@ -24,8 +41,9 @@ typedef struct
   GHashTable                *by_number;  /* number -> PigeonPop3Entry (borrowed) */
   GHashTable                *known;      /* uidl -> PigeonStoreUidl */
   GHashTable                *seen;       /* uidls retrieved in this session */
-  GPtrArray                 *batch;      /* PigeonStoreDownload */
+  GPtrArray                 *batch;      /* PigeonStoreDownload, not handed over yet */
   gsize                      batch_bytes;
+  Committer                 *committer;
   guint                      done;
   guint                      total;
 } Download;
@@ -102,22 +120,117 @@ keys_from_headers (PigeonPop3Session *session,
 
 /* ------------------------------------------------------------------ downloading */
 
+static gpointer
+committer_thread (gpointer data)
+{
+  Committer *c = data;
+
+  g_mutex_lock (&c->lock);
+  for (;;)
+    {
+      g_autoptr(GPtrArray) batch = NULL;
+
+      while (g_queue_is_empty (&c->queue) && !c->closing)
+        g_cond_wait (&c->cond, &c->lock);
+      batch = g_queue_pop_head (&c->queue);
+      if (batch == NULL)
+        break;
+      if (c->error == NULL)
+        {
+          GError *error = NULL;
+          gboolean ok;
+
+          g_mutex_unlock (&c->lock);
+          ok = pigeon_store_pop3_commit_downloads (c->store, c->folder_id, batch,
+                                                   c->delete_pending, &error);
+          g_clear_pointer (&batch, g_ptr_array_unref);
+          g_mutex_lock (&c->lock);
+          if (!ok)
+            c->error = error;
+        }
+      c->busy--;
+      g_cond_broadcast (&c->cond);
+    }
+  g_mutex_unlock (&c->lock);
+  return NULL;
+}
+
+static Committer *
+committer_start (PigeonStore *store,
+                 gint64       folder_id,
+                 gboolean     delete_pending)
+{
+  Committer *c = g_new0 (Committer, 1);
+
+  c->store = store;
+  c->folder_id = folder_id;
+  c->delete_pending = delete_pending;
+  g_mutex_init (&c->lock);
+  g_cond_init (&c->cond);
+  g_queue_init (&c->queue);
+  c->thread = g_thread_new ("pigeon-pop3-commit", committer_thread, c);
+  return c;
+}
+
+/* Hands BATCH over, waiting while too many are in flight.  FALSE when a commit failed. */
+static gboolean
+committer_push (Committer  *c,
+                GPtrArray  *batch,
+                GError    **error)
+{
+  g_mutex_lock (&c->lock);
+  while (c->busy >= BATCHES_IN_FLIGHT && c->error == NULL)
+    g_cond_wait (&c->cond, &c->lock);
+  if (c->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (c->error));
+      g_mutex_unlock (&c->lock);
+      g_ptr_array_unref (batch);
+      return FALSE;
+    }
+  g_queue_push_tail (&c->queue, batch);
+  c->busy++;
+  g_cond_broadcast (&c->cond);
+  g_mutex_unlock (&c->lock);
+  return TRUE;
+}
+
+/* Waits until everything handed over is committed (or failed), and frees C. */
+static gboolean
+committer_finish (Committer  *c,
+                  GError    **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&c->lock);
+  c->closing = TRUE;
+  g_cond_broadcast (&c->cond);
+  g_mutex_unlock (&c->lock);
+  g_thread_join (c->thread);
+
+  ok = c->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&c->error));
+  g_mutex_clear (&c->lock);
+  g_cond_clear (&c->cond);
+  g_free (c);
+  return ok;
+}
+
 static gboolean
 commit_batch (Download  *dl,
               GError   **error)
 {
-  gboolean ok;
+  GPtrArray *batch = dl->batch;
 
-  if (dl->batch->len == 0)
+  if (batch->len == 0)
     return TRUE;
-  ok = pigeon_store_pop3_commit_downloads (dl->store, dl->folder_id, dl->batch,
-                                           dl->options->keep == PIGEON_POP3_KEEP_NO, error);
-  g_ptr_array_set_size (dl->batch, 0);
+  dl->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_store_download_free);
   dl->batch_bytes = 0;
-  if (ok)
-    pigeon_provider_report_progress (dl->provider, dl->options->folder_name, dl->done,
-                                     dl->total);
-  return ok;
+  if (!committer_push (dl->committer, batch, error))
+    return FALSE;
+  pigeon_provider_report_progress (dl->provider, dl->options->folder_name, dl->done, dl->total);
+  return TRUE;
 }
 
 static gboolean
@@ -183,10 +296,14 @@ retrieve_new (Download          *dl,
     return TRUE;
 
   pigeon_provider_report_progress (dl->provider, dl->options->folder_name, 0, dl->total);
+  dl->committer = committer_start (dl->store, dl->folder_id,
+                                   dl->options->keep == PIGEON_POP3_KEEP_NO);
   ok = pigeon_pop3_session_retrieve (session, (const guint *) numbers->data, numbers->len,
                                      message_cb, dl, cancellable, &local_error);
   /* Whatever arrived whole is kept, even when the rest failed. */
   if (!commit_batch (dl, ok ? &local_error : NULL))
+    ok = FALSE;
+  if (!committer_finish (g_steal_pointer (&dl->committer), ok ? &local_error : NULL))
     ok = FALSE;
   if (!ok)
     {
@@ -309,9 +426,8 @@ pigeon_pop3_download (PigeonPop3Session         *session,
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GHashTable) by_number = g_hash_table_new (NULL, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_store_download_free);
   Download dl = { provider, pigeon_provider_get_store (provider), folder_id, options,
-                  by_number, NULL, seen, batch };
+                  by_number, NULL, seen };
   gboolean has_uidl = FALSE;
   gboolean ok = FALSE;
 
@@ -319,6 +435,7 @@ pigeon_pop3_download (PigeonPop3Session         *session,
   g_return_val_if_fail (options != NULL, FALSE);
 
   g_clear_pointer (&options->warning, g_free);
+  dl.batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_store_download_free);
   entries = pigeon_pop3_session_list (session, &has_uidl, cancellable, error);
   if (entries == NULL)
     goto out;
@@ -359,5 +476,6 @@ out:
   if (!ok)
     pigeon_pop3_session_close (session);
   g_clear_pointer (&dl.known, g_hash_table_unref);
+  g_clear_pointer (&dl.batch, g_ptr_array_unref);
   return ok;
 }

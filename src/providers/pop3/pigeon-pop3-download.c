@@ -44,6 +44,9 @@ typedef struct
   GPtrArray                 *batch;      /* PigeonStoreDownload, not handed over yet */
   gsize                      batch_bytes;
   Committer                 *committer;
+  guint                      refused;    /* messages the server would not send */
+  char                      *refusal;    /* what it said the first time */
+  guint                      too_big;    /* messages over the size Pigeon takes */
   guint                      done;
   guint                      total;
 } Download;
@@ -237,6 +240,7 @@ static gboolean
 message_cb (PigeonPop3Session *session,
             guint              number,
             GBytes            *raw,
+            const GError      *refusal,
             gpointer           user_data,
             GError           **error)
 {
@@ -245,6 +249,13 @@ message_cb (PigeonPop3Session *session,
 
   g_assert (entry != NULL);
   dl->done++;
+  /* It stays on the server, and the next check tries again. */
+  if (raw == NULL)
+    {
+      if (dl->refused++ == 0)
+        dl->refusal = g_strdup (refusal->message);
+      return TRUE;
+    }
   if (entry->uidl == NULL)
     entry->uidl = pigeon_pop3_fallback_key (raw, entry->size);
   /* Known already (a fallback key, or a unique id the server listed twice). */
@@ -281,14 +292,24 @@ retrieve_new (Download          *dl,
 {
   g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GError) local_error = NULL;
+  PigeonPop3Limits limits;
   gboolean ok;
 
+  /* The session's limit counts stuffed dots and line ends too: leave room for them. */
+  pigeon_pop3_limits_init_default (&limits);
   for (guint i = 0; i < entries->len; i++)
     {
       PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
 
-      if (entry->uidl == NULL || !g_hash_table_contains (dl->known, entry->uidl))
-        g_array_append_val (numbers, entry->number);
+      if (entry->uidl != NULL && g_hash_table_contains (dl->known, entry->uidl))
+        continue;
+      /* One huge message must not keep every other one from arriving. */
+      if (entry->size > limits.max_multiline - limits.max_multiline / 8)
+        {
+          dl->too_big++;
+          continue;
+        }
+      g_array_append_val (numbers, entry->number);
     }
   g_array_sort (numbers, compare_numbers_descending);
   dl->total = numbers->len;
@@ -380,7 +401,9 @@ delete_and_quit (Download          *dl,
       PigeonPop3Entry *entry = g_ptr_array_index (entries, i);
       PigeonStoreUidl *row;
 
-      g_assert (entry->uidl != NULL);
+      /* Without UIDL or TOP, a message never retrieved has no key: it is not ours. */
+      if (entry->uidl == NULL)
+        continue;
       g_hash_table_add (listed, entry->uidl);
       row = g_hash_table_lookup (dl->known, entry->uidl);
       /* Only what is committed locally may go from the server. */
@@ -415,6 +438,25 @@ delete_and_quit (Download          *dl,
 
 /* ------------------------------------------------------------------ the whole check */
 
+static void
+add_sentence (GString    *text,
+              const char *format,
+              ...) G_GNUC_PRINTF (2, 3);
+
+static void
+add_sentence (GString    *text,
+              const char *format,
+              ...)
+{
+  va_list args;
+
+  if (text->len > 0)
+    g_string_append_c (text, ' ');
+  va_start (args, format);
+  g_string_append_vprintf (text, format, args);
+  va_end (args);
+}
+
 gboolean
 pigeon_pop3_download (PigeonPop3Session         *session,
                       PigeonProvider            *provider,
@@ -428,6 +470,7 @@ pigeon_pop3_download (PigeonPop3Session         *session,
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   Download dl = { provider, pigeon_provider_get_store (provider), folder_id, options,
                   by_number, NULL, seen };
+  g_autoptr(GString) warning = g_string_new (NULL);
   gboolean has_uidl = FALSE;
   gboolean ok = FALSE;
 
@@ -450,12 +493,12 @@ pigeon_pop3_download (PigeonPop3Session         *session,
     {
       g_autoptr(GError) local_error = NULL;
 
-      options->warning =
-        g_strdup_printf (_("%s does not give its messages unique ids (UIDL), so Pigeon "
-                           "recognises the messages it already has by their Message-ID and "
-                           "size. Two different messages with the same Message-ID and size "
-                           "would be taken for one."),
-                         pigeon_provider_get_host (provider));
+      g_string_append_printf (warning,
+                              _("%s does not give its messages unique ids (UIDL), so Pigeon "
+                                "recognises the messages it already has by their Message-ID "
+                                "and size. Two different messages with the same Message-ID "
+                                "and size would be taken for one."),
+                              pigeon_provider_get_host (provider));
       if (entries->len > 0 &&
           !keys_from_headers (session, entries, cancellable, &local_error) &&
           local_error != NULL)
@@ -466,13 +509,40 @@ pigeon_pop3_download (PigeonPop3Session         *session,
     }
 
   dl.known = pigeon_store_pop3_list_uidls (dl.store, error);
-  if (dl.known == NULL ||
-      !retrieve_new (&dl, session, entries, cancellable, error) ||
-      !delete_and_quit (&dl, session, entries, cancellable, error))
+  if (dl.known == NULL || !retrieve_new (&dl, session, entries, cancellable, error))
+    goto out;
+  if (dl.too_big > 0)
+    {
+      PigeonPop3Limits limits;
+
+      pigeon_pop3_limits_init_default (&limits);
+      add_sentence (warning,
+                    g_dngettext (GETTEXT_PACKAGE,
+                                 "%u message on %s is larger than %zu MB, more than Pigeon "
+                                 "downloads; it stays on the server.",
+                                 "%u messages on %s are larger than %zu MB, more than Pigeon "
+                                 "downloads; they stay on the server.",
+                                 dl.too_big),
+                    dl.too_big, pigeon_provider_get_host (provider),
+                    limits.max_multiline / (1024 * 1024));
+    }
+  if (dl.refused > 0)
+    add_sentence (warning,
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "%u message could not be downloaded and stays on the server "
+                               "until the next check (%s).",
+                               "%u messages could not be downloaded and stay on the server "
+                               "until the next check (%s).",
+                               dl.refused),
+                  dl.refused, dl.refusal);
+  if (!delete_and_quit (&dl, session, entries, cancellable, error))
     goto out;
   ok = TRUE;
 
 out:
+  if (warning->len > 0)
+    options->warning = g_strdup (warning->str);
+  g_free (dl.refusal);
   if (!ok)
     pigeon_pop3_session_close (session);
   g_clear_pointer (&dl.known, g_hash_table_unref);

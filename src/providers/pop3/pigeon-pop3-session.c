@@ -1000,6 +1000,9 @@ pigeon_pop3_session_list (PigeonPop3Session *self,
     return NULL;
   if (!ok)
     {
+      /* The pipelined UIDL reply would be taken for the next command's. */
+      if (pipelining && want_uidl)
+        break_session (self);
       g_propagate_error (error, g_steal_pointer (&refusal));
       return NULL;
     }
@@ -1111,14 +1114,7 @@ pigeon_pop3_session_retrieve (PigeonPop3Session     *self,
           return FALSE;
         }
       raw = g_byte_array_free_to_bytes (rd.message);
-      if (!ok)
-        {
-          /* The replies still in flight are of no use now. */
-          break_session (self);
-          g_propagate_error (error, g_steal_pointer (&refusal));
-          return FALSE;
-        }
-      if (!func (self, numbers[done], raw, user_data, error))
+      if (!func (self, numbers[done], ok ? raw : NULL, refusal, user_data, error))
         {
           break_session (self);
           return FALSE;

@@ -69,16 +69,18 @@ GPtrArray       *pigeon_pop3_session_list          (PigeonPop3Session *self,
                                                     GCancellable      *cancellable,
                                                     GError           **error);
 
-/* Called for each message retrieved, in order; RAW is the message with CR LF line ends,
- * dots unstuffed.  Return FALSE (with ERROR set) to stop. */
+/* Called for each message, in order: RAW is the message with CR LF line ends, dots
+ * unstuffed; or RAW is NULL and REFUSAL says why the server would not send it.  Return
+ * FALSE (with ERROR set) to stop. */
 typedef gboolean (*PigeonPop3MessageFunc) (PigeonPop3Session *session,
                                            guint              number,
                                            GBytes            *raw,
+                                           const GError      *refusal,
                                            gpointer           user_data,
                                            GError           **error);
 
 /* RETR each of NUMBERS, pipelined when the server offers PIPELINING.  A message the server
- * refuses (-ERR) stops everything with PIGEON_ERROR_SERVER. */
+ * refuses (-ERR) is reported to FUNC and the others still come. */
 gboolean         pigeon_pop3_session_retrieve      (PigeonPop3Session     *self,
                                                     const guint           *numbers,
                                                     guint                  n_numbers,

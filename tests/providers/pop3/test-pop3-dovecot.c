@@ -143,11 +143,13 @@ static gboolean
 count_cb (PigeonPop3Session *session,
           guint              number,
           GBytes            *raw,
+          const GError      *refusal,
           gpointer           user_data,
           GError           **error)
 {
   Counted *c = user_data;
 
+  g_assert_no_error (refusal);
   c->count++;
   c->bytes += g_bytes_get_size (raw);
   return TRUE;

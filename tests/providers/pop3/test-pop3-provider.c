@@ -481,6 +481,73 @@ test_quit_refused_keeps_pending (Fixture       *f,
   g_assert_cmpuint (count_inbox (f), ==, 1);
 }
 
+/* A huge message is left alone and a refused one waits: neither holds up the others. */
+static void
+test_too_big_and_refused (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) script = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *warning = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_ptr_array_set_size (script, 0);
+      add_uidl_login (script);
+      add (script, "C: LIST");
+      add (script, "C: UIDL");
+      add (script, "S: +OK");
+      g_ptr_array_add (script, g_strdup_printf ("S: 1 %zu", strlen (MSG_ONE)));
+      add (script, "S: 2 300000000");
+      g_ptr_array_add (script, g_strdup_printf ("S: 3 %zu", strlen (MSG_THREE)));
+      add (script, "S: .");
+      add (script, "S: +OK");
+      add (script, "S: 1 uid-one");
+      add (script, "S: 2 uid-huge");
+      add (script, "S: 3 uid-three");
+      add (script, "S: .");
+      if (round == 0)
+        {
+          add (script, "C: RETR 3");
+          add (script, "C: RETR 1");
+          add (script, "S: -ERR [SYS/TEMP] cannot read it now");
+          add_reply (script, MSG_ONE);
+        }
+      else
+        {
+          add (script, "C: RETR 3");
+          add_reply (script, MSG_THREE);
+        }
+      add (script, "C: QUIT");
+      add (script, "S: +OK");
+      {
+        g_autoptr(Pop3FakeServer) server = pop3_fake_server_new_array (script);
+
+        g_clear_object (&provider);
+        provider = new_provider (f, server, PIGEON_POP3_KEEP_FOREVER);
+        g_assert_true (sync_inbox (f, provider, &error));
+        g_assert_no_error (error);
+      }
+      g_clear_pointer (&warning, g_free);
+      warning = pigeon_store_get_state (f->store, PIGEON_POP3_STATE_WARNING, NULL);
+      g_assert_nonnull (warning);
+      g_assert_nonnull (strstr (warning, "larger than 256 MB"));
+      if (round == 0)
+        {
+          g_assert_nonnull (strstr (warning, "cannot read it now"));
+          g_assert_cmpuint (count_inbox (f), ==, 1);
+        }
+      else
+        {
+          g_assert_null (strstr (warning, "cannot read it now"));
+          g_assert_cmpuint (count_inbox (f), ==, 2);
+        }
+    }
+  assert_store_holds (f, MSG_ONE);
+  assert_store_holds (f, MSG_THREE);
+}
+
 /* ------------------------------------------------------------------ local changes */
 
 static gint64
@@ -598,6 +665,7 @@ main (int   argc,
   ADD ("/pop3/provider/no-uidl/no-top", test_no_uidl_no_top);
   ADD ("/pop3/provider/connection-lost-mid-download", test_connection_lost_mid_download);
   ADD ("/pop3/provider/quit-refused-keeps-pending", test_quit_refused_keeps_pending);
+  ADD ("/pop3/provider/too-big-and-refused", test_too_big_and_refused);
   ADD ("/pop3/provider/local-changes", test_local_changes);
 #undef ADD
 

@@ -453,12 +453,15 @@ static gboolean
 collect_message_cb (PigeonPop3Session *session,
                     guint              number,
                     GBytes            *raw,
+                    const GError      *refusal,
                     gpointer           user_data,
                     GError           **error)
 {
   Retrieved *r = user_data;
 
-  g_ptr_array_add (r->messages, g_bytes_ref (raw));
+  g_assert_true ((raw == NULL) == (refusal != NULL));
+  /* A refused message is recorded as an empty one with its number. */
+  g_ptr_array_add (r->messages, raw != NULL ? g_bytes_ref (raw) : g_bytes_new (NULL, 0));
   g_array_append_val (r->numbers, number);
   return TRUE;
 }
@@ -566,25 +569,45 @@ test_retrieve_missing_final_dot (void)
   retrieved_clear (&r);
 }
 
+static gboolean
+refused_cb (PigeonPop3Session *session,
+            guint              number,
+            GBytes            *raw,
+            const GError      *refusal,
+            gpointer           user_data,
+            GError           **error)
+{
+  if (raw == NULL)
+    {
+      g_assert_error (refusal, PIGEON_ERROR, PIGEON_ERROR_SERVER);
+      g_assert_nonnull (strstr (refusal->message, "cannot read this one"));
+    }
+  return collect_message_cb (session, number, raw, refusal, user_data, error);
+}
+
+/* One message the server will not send does not keep the others from coming. */
 static void
 test_retrieve_refused (void)
 {
   const char *script[] = {
-    GREETING, CAPA_BASIC, LOGIN_USER, CAPA_BASIC,
-    "C: RETR 9", "S: -ERR no such message", NULL
+    GREETING, CAPA_PIPELINING, LOGIN_USER, CAPA_PIPELINING,
+    "C: RETR 9", "C: RETR 8", "S: -ERR [SYS/PERM] cannot read this one", "S: +OK", "S: b",
+    "S: .", "C: QUIT", "S: +OK", NULL
   };
   g_autoptr(Pop3FakeServer) server = pop3_fake_server_new (script);
   g_autoptr(PigeonPop3Session) session = logged_in (server);
   g_autoptr(GError) error = NULL;
-  const guint numbers[] = { 9 };
+  const guint numbers[] = { 9, 8 };
   Retrieved r;
 
   retrieved_init (&r);
-  g_assert_false (pigeon_pop3_session_retrieve (session, numbers, 1, collect_message_cb, &r,
-                                                NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER);
-  g_assert_nonnull (strstr (error->message, "no such message"));
+  g_assert_true (pigeon_pop3_session_retrieve (session, numbers, 2, refused_cb, &r, NULL,
+                                               &error));
+  g_assert_no_error (error);
+  assert_message (&r, 0, 9, "");
+  assert_message (&r, 1, 8, "b\r\n");
   retrieved_clear (&r);
+  quit (session);
 }
 
 static void

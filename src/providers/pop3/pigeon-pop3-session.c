@@ -654,6 +654,79 @@ send_sasl_response (PigeonPop3Session *self,
   return ok;
 }
 
+/* SASL responses may hold the password: wiped whenever they are dropped. */
+typedef GByteArray SecretBytes;
+
+static void
+secret_bytes_free (SecretBytes *bytes)
+{
+  pigeon_sasl_wipe (bytes);
+  g_byte_array_unref (bytes);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretBytes, secret_bytes_free)
+
+/* Sends AUTH MECHANISM.  The client's first response goes on the same line when it fits
+ * (RFC 5034); otherwise it stays in RESPONSE, for the server's empty challenge, and
+ * *PENDING says so. */
+static gboolean
+send_auth (PigeonPop3Session *self,
+           PigeonSasl        *sasl,
+           GByteArray        *response,
+           gboolean          *pending,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  g_autofree char *command = g_strdup_printf ("AUTH %s", pigeon_sasl_get_mechanism (sasl));
+  g_autofree char *encoded = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *line = NULL;
+  gboolean ok;
+
+  *pending = FALSE;
+  if (!pigeon_sasl_has_initial_response (sasl))
+    return send_command (self, command, NULL, PIGEON_POP3_REPLY_SASL, cancellable, error);
+
+  if (!pigeon_sasl_step (sasl, NULL, 0, response, error))
+    return FALSE;
+  encoded = pigeon_sasl_encode (response->data, response->len);
+  if (strlen (command) + 1 + strlen (encoded) > MAX_AUTH_LINE - 2)
+    {
+      explicit_bzero (encoded, strlen (encoded));
+      *pending = TRUE;
+      return send_command (self, command, NULL, PIGEON_POP3_REPLY_SASL, cancellable, error);
+    }
+
+  prefix = g_strconcat (command, " ", NULL);
+  /* "=" is an empty initial response. */
+  line = g_strconcat (prefix, *encoded != '\0' ? encoded : "=", NULL);
+  ok = send_command (self, line, prefix, PIGEON_POP3_REPLY_SASL, cancellable, error);
+  explicit_bzero (encoded, strlen (encoded));
+  explicit_bzero (line, strlen (line));
+  pigeon_sasl_wipe (response);
+  return ok;
+}
+
+/* Computes the answer to one challenge into RESPONSE. */
+static gboolean
+answer_challenge (PigeonPop3Session     *self,
+                  PigeonSasl            *sasl,
+                  const PigeonPop3Event *event,
+                  GByteArray            *response,
+                  GError               **error)
+{
+  g_autofree guchar *challenge = NULL;
+  gsize length = 0;
+
+  if (event->length > 0)
+    {
+      challenge = pigeon_sasl_decode (event->text, &length, error);
+      if (challenge == NULL)
+        return FALSE;
+    }
+  return pigeon_sasl_step (sasl, challenge, length, response, error);
+}
+
 static gboolean
 login_sasl (PigeonPop3Session *self,
             const char        *mechanism,
@@ -663,119 +736,49 @@ login_sasl (PigeonPop3Session *self,
             GError           **error)
 {
   g_autoptr(PigeonSasl) sasl = pigeon_sasl_new (mechanism, user, password);
-  g_autoptr(GByteArray) response = g_byte_array_new ();
-  g_autofree char *command = g_strdup_printf ("AUTH %s", mechanism);
-  gboolean initial_pending = FALSE;
+  g_autoptr(SecretBytes) response = g_byte_array_new ();
+  gboolean pending;
 
-  /* The initial response goes on the AUTH line when it fits (RFC 5034), else after an
-   * empty challenge. */
-  if (pigeon_sasl_has_initial_response (sasl))
-    {
-      g_autofree char *encoded = NULL;
-
-      if (!pigeon_sasl_step (sasl, NULL, 0, response, error))
-        return FALSE;
-      encoded = pigeon_sasl_encode (response->data, response->len);
-      if (strlen (command) + 1 + strlen (encoded) <= MAX_AUTH_LINE - 2)
-        {
-          g_autofree char *prefix = g_strconcat (command, " ", NULL);
-          g_autofree char *line = g_strconcat (prefix, *encoded != '\0' ? encoded : "=", NULL);
-          gboolean ok;
-
-          ok = pigeon_connection_write_secret_line (self->connection, line, prefix,
-                                                    cancellable, error);
-          explicit_bzero (line, strlen (line));
-          pigeon_sasl_wipe (response);
-          if (!ok)
-            {
-              break_session (self);
-              return FALSE;
-            }
-          if (!pigeon_pop3_parser_expect (self->parser, PIGEON_POP3_REPLY_SASL, error))
-            {
-              break_session (self);
-              return FALSE;
-            }
-        }
-      else if (!send_command (self, command, NULL, PIGEON_POP3_REPLY_SASL, cancellable, error))
-        {
-          pigeon_sasl_wipe (response);
-          return FALSE;
-        }
-      else
-        {
-          initial_pending = TRUE;
-        }
-      explicit_bzero (encoded, strlen (encoded));
-    }
-  else if (!send_command (self, command, NULL, PIGEON_POP3_REPLY_SASL, cancellable, error))
-    {
-      return FALSE;
-    }
-  if (!flush (self, cancellable, error))
+  if (!send_auth (self, sasl, response, &pending, cancellable, error) ||
+      !flush (self, cancellable, error))
     return FALSE;
 
   for (;;)
     {
       g_autofree char *line = NULL;
-      g_autofree guchar *challenge = NULL;
-      gsize challenge_length = 0;
       PigeonPop3Event event;
 
       if (!read_event (self, &event, &line, cancellable, error))
-        {
-          pigeon_sasl_wipe (response);
-          return FALSE;
-        }
+        return FALSE;
       if (event.kind == PIGEON_POP3_EVENT_ERR)
         {
-          pigeon_sasl_wipe (response);
           set_reply_error (self, event.code, event.text, event.length, PIGEON_ERROR_AUTH,
                            "AUTH", error);
           return FALSE;
         }
       if (event.kind == PIGEON_POP3_EVENT_OK)
         {
-          if (!pigeon_sasl_is_done (sasl))
-            {
-              break_session (self);
-              g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_AUTH,
-                           _("%s said the login succeeded without proving that it knows the "
-                             "password; Pigeon does not trust this server."),
-                           self->host);
-              return FALSE;
-            }
-          return TRUE;
+          if (pigeon_sasl_is_done (sasl))
+            return TRUE;
+          break_session (self);
+          g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_AUTH,
+                       _("%s said the login succeeded without proving that it knows the "
+                         "password; Pigeon does not trust this server."),
+                       self->host);
+          return FALSE;
         }
 
       g_assert (event.kind == PIGEON_POP3_EVENT_CHALLENGE);
-      if (initial_pending)
+      /* The first challenge of a client-first mechanism asks for the initial response. */
+      if (!pending && !answer_challenge (self, sasl, &event, response, error))
         {
-          initial_pending = FALSE;
-        }
-      else
-        {
-          if (event.length > 0)
-            {
-              challenge = pigeon_sasl_decode (event.text, &challenge_length, error);
-              if (challenge == NULL)
-                {
-                  break_session (self);
-                  return FALSE;
-                }
-            }
-          if (!pigeon_sasl_step (sasl, challenge, challenge_length, response, error))
-            {
-              /* Abort the exchange; the session is of no further use. */
-              break_session (self);
-              return FALSE;
-            }
-        }
-      if (!send_sasl_response (self, "", response, cancellable, error))
-        {
-          pigeon_sasl_wipe (response);
+          /* The exchange cannot go on; the session is of no further use. */
+          break_session (self);
           return FALSE;
         }
+      pending = FALSE;
+      if (!send_sasl_response (self, "", response, cancellable, error))
+        return FALSE;
       pigeon_sasl_wipe (response);
     }
 }

@@ -130,6 +130,32 @@ test_login_sasl_plain (void)
   quit (session);
 }
 
+/* An initial response too long for the AUTH line waits for the server's empty challenge. */
+static void
+test_login_sasl_plain_long (void)
+{
+  g_autofree char *password = g_strnfill (200, 'p');
+  g_autofree char *plain = g_strdup_printf ("%calice%c%s", 0, 0, password);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) plain, 7 + 200);
+  g_autofree char *answer = g_strconcat ("C: ", encoded, NULL);
+  const char *script[] = {
+    GREETING,
+    "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .",
+    "C: AUTH PLAIN", "S: + ", answer, "S: +OK Logged in.",
+    "C: CAPA", "S: +OK", "S: .",
+    "C: QUIT", "S: +OK", NULL
+  };
+  g_autoptr(Pop3FakeServer) server = pop3_fake_server_new (script);
+  g_autoptr(PigeonPop3Session) session = session_for (server, PIGEON_SECURITY_NONE, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pigeon_pop3_session_connect (session, NULL, &error));
+  g_assert_true (pigeon_pop3_session_login (session, "PLAIN", "alice", password, TRUE, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  quit (session);
+}
+
 static void
 test_login_sasl_login (void)
 {
@@ -770,6 +796,7 @@ main (int   argc,
   g_test_add_func ("/pop3/session/login/user-pass", test_login_user_pass);
   g_test_add_func ("/pop3/session/login/apop", test_login_apop);
   g_test_add_func ("/pop3/session/login/sasl-plain", test_login_sasl_plain);
+  g_test_add_func ("/pop3/session/login/sasl-plain-long", test_login_sasl_plain_long);
   g_test_add_func ("/pop3/session/login/sasl-login", test_login_sasl_login);
   g_test_add_func ("/pop3/session/login/cram-md5", test_login_cram_md5);
   g_test_add_func ("/pop3/session/login/refuses-plaintext", test_login_refuses_plaintext);

@@ -32,6 +32,9 @@ static const struct
   { "Trash", PIGEON_FOLDER_ROLE_TRASH },
 };
 #define STATE_FOLDERS_MADE "pop3-local-folders"
+/* After [LOGIN-DELAY]: no login before this time (seconds since 1970), as every early try
+ * would only make the server's wait start over. */
+#define STATE_LOGIN_NOT_BEFORE "pop3-login-not-before"
 
 /* ------------------------------------------------------------------ status */
 
@@ -89,6 +92,71 @@ report_warning (PigeonPop3Provider *self,
 
 /* ------------------------------------------------------------------ connecting */
 
+/* FALSE (and a SERVER error) while the server's LOGIN-DELAY has not passed. */
+static gboolean
+check_login_delay (PigeonPop3Provider *self,
+                   GError            **error)
+{
+  PigeonProvider *provider = PIGEON_PROVIDER (self);
+  g_autofree char *value = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *time = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 not_before;
+
+  value = pigeon_store_get_state (pigeon_provider_get_store (provider), STATE_LOGIN_NOT_BEFORE,
+                                  &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (value == NULL)
+    return TRUE;
+  not_before = g_ascii_strtoll (value, NULL, 10);
+  if (not_before <= g_get_real_time () / G_USEC_PER_SEC)
+    return TRUE;
+
+  when = g_date_time_new_from_unix_local (not_before);
+  time = g_date_time_format (when, "%X");
+  g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
+               _("%s allows %s to log in only every so often; Pigeon waits until %s before "
+                 "it logs in again."),
+               pigeon_provider_get_host (provider), pigeon_provider_get_login (provider), time);
+  return FALSE;
+}
+
+static void
+remember_login_delay (PigeonPop3Provider *self,
+                      PigeonPop3Session  *session,
+                      gboolean            logged_in)
+{
+  PigeonStore *store = pigeon_provider_get_store (PIGEON_PROVIDER (self));
+  g_autofree char *value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (logged_in)
+    {
+      /* The wait is over: forget it, if there was one. */
+      g_autofree char *previous = pigeon_store_get_state (store, STATE_LOGIN_NOT_BEFORE, NULL);
+
+      if (previous == NULL)
+        return;
+    }
+  else if (g_strcmp0 (pigeon_pop3_session_get_response_code (session), "LOGIN-DELAY") == 0)
+    {
+      value = g_strdup_printf ("%" G_GINT64_FORMAT,
+                               g_get_real_time () / G_USEC_PER_SEC +
+                               pigeon_pop3_session_get_retry_after (session));
+    }
+  else
+    {
+      return;
+    }
+  if (!pigeon_store_set_state (store, STATE_LOGIN_NOT_BEFORE, value, &error))
+    g_message ("Could not keep the server's login delay: %s", error->message);
+}
+
 static gboolean
 open_session (PigeonPop3Provider *self,
               GCancellable       *cancellable,
@@ -97,9 +165,12 @@ open_session (PigeonPop3Provider *self,
   PigeonProvider *provider = PIGEON_PROVIDER (self);
   g_autoptr(PigeonPop3Session) session = NULL;
   PigeonSecurity security = pigeon_provider_get_security (provider);
+  gboolean logged_in;
 
   if (self->session != NULL)
     return TRUE;
+  if (!check_login_delay (self, error))
+    return FALSE;
   if (pigeon_provider_get_password (provider) == NULL &&
       !pigeon_provider_load_password (provider, cancellable, error))
     return FALSE;
@@ -107,10 +178,16 @@ open_session (PigeonPop3Provider *self,
   session = pigeon_pop3_session_new (pigeon_provider_get_host (provider),
                                      pigeon_provider_get_port (provider), security,
                                      pigeon_provider_get_pinned_certificate (provider), NULL);
-  if (!pigeon_pop3_session_connect (session, cancellable, error) ||
-      !pigeon_pop3_session_login (session, NULL, pigeon_provider_get_login (provider),
-                                  pigeon_provider_get_password (provider),
-                                  security == PIGEON_SECURITY_NONE, cancellable, error))
+  if (!pigeon_pop3_session_connect (session, cancellable, error))
+    {
+      pigeon_pop3_session_close (session);
+      return FALSE;
+    }
+  logged_in = pigeon_pop3_session_login (session, NULL, pigeon_provider_get_login (provider),
+                                         pigeon_provider_get_password (provider),
+                                         security == PIGEON_SECURITY_NONE, cancellable, error);
+  remember_login_delay (self, session, logged_in);
+  if (!logged_in)
     {
       pigeon_pop3_session_close (session);
       return FALSE;

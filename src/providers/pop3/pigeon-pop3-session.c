@@ -39,6 +39,7 @@ struct _PigeonPop3Session
   char *mechanism;
   char *user;            /* for error messages */
   guint retry_after;
+  char *response_code;   /* of the last refusal */
   gboolean broken;
 };
 
@@ -68,6 +69,7 @@ pigeon_pop3_session_finalize (GObject *object)
   g_free (self->apop_timestamp);
   g_free (self->mechanism);
   g_free (self->user);
+  g_free (self->response_code);
 
   G_OBJECT_CLASS (pigeon_pop3_session_parent_class)->finalize (object);
 }
@@ -152,6 +154,14 @@ pigeon_pop3_session_get_retry_after (PigeonPop3Session *self)
   return self->retry_after;
 }
 
+const char *
+pigeon_pop3_session_get_response_code (PigeonPop3Session *self)
+{
+  g_return_val_if_fail (PIGEON_IS_POP3_SESSION (self), NULL);
+
+  return self->response_code;
+}
+
 void
 pigeon_pop3_session_close (PigeonPop3Session *self)
 {
@@ -215,14 +225,16 @@ set_reply_error (PigeonPop3Session *self,
   g_autofree char *wait = NULL;
   const char *user = self->user != NULL ? self->user : "";
 
+  g_free (self->response_code);
+  self->response_code = g_strdup (code);
   self->retry_after = 0;
   if (g_strcmp0 (code, "IN-USE") == 0)
     {
       self->retry_after = 60;
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_IN_USE,
                    _("Another program is reading the mailbox of %s on %s right now, and the "
-                     "server lets only one in at a time (it says: “%s”). Pigeon tries again "
-                     "in a minute; close the other program if this goes on."),
+                     "server lets only one in at a time (it says: “%s”). Close the other "
+                     "program, or try again in a minute."),
                    user, self->host, said);
     }
   else if (g_strcmp0 (code, "LOGIN-DELAY") == 0)
@@ -231,7 +243,7 @@ set_reply_error (PigeonPop3Session *self,
       wait = format_minutes (self->retry_after);
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
                    _("%s allows %s to log in only every so often, and it is too soon (it "
-                     "says: “%s”). Pigeon tries again in %s."),
+                     "says: “%s”). Wait %s before trying again."),
                    self->host, user, said, wait);
     }
   else if (g_strcmp0 (code, "AUTH") == 0)
@@ -245,7 +257,7 @@ set_reply_error (PigeonPop3Session *self,
       self->retry_after = 300;
       wait = format_minutes (self->retry_after);
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
-                   _("%s has a temporary problem (it says: “%s”). Pigeon tries again in %s."),
+                   _("%s has a temporary problem (it says: “%s”). Try again in %s."),
                    self->host, said, wait);
     }
   else if (g_strcmp0 (code, "SYS/PERM") == 0)

@@ -124,5 +124,7 @@ gboolean         pigeon_pop3_session_is_encrypted  (PigeonPop3Session *self);
 const char      *pigeon_pop3_session_get_mechanism (PigeonPop3Session *self);
 /* After an IN_USE or SERVER error: seconds before trying again is worth it (0: unknown). */
 guint            pigeon_pop3_session_get_retry_after (PigeonPop3Session *self);
+/* The response code of the last -ERR ("LOGIN-DELAY", "IN-USE", …), NULL when it had none. */
+const char      *pigeon_pop3_session_get_response_code (PigeonPop3Session *self);
 
 G_END_DECLS

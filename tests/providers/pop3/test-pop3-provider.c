@@ -548,6 +548,60 @@ test_too_big_and_refused (Fixture       *f,
   assert_store_holds (f, MSG_THREE);
 }
 
+/* After [LOGIN-DELAY] the provider waits as long as the server asked, without trying. */
+static void
+test_login_delay (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *script[] = {
+    "S: +OK ready", "C: CAPA", "S: +OK", "S: USER", "S: LOGIN-DELAY 900", "S: RESP-CODES",
+    "S: .", "C: USER alice", "S: +OK", "C: PASS secret",
+    "S: -ERR [LOGIN-DELAY] wait a quarter of an hour", NULL
+  };
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *not_before = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  {
+    g_autoptr(Pop3FakeServer) server = pop3_fake_server_new (script);
+
+    provider = new_provider (f, server, PIGEON_POP3_KEEP_FOREVER);
+    g_assert_false (pigeon_provider_connect (provider, NULL, &error));
+    g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER);
+    g_assert_nonnull (strstr (error->message, "15 minutes"));
+    g_clear_error (&error);
+  }
+  not_before = pigeon_store_get_state (f->store, "pop3-login-not-before", NULL);
+  g_assert_nonnull (not_before);
+  g_assert_cmpint (g_ascii_strtoll (not_before, NULL, 10), >=, now + 900);
+
+  /* The server is gone now: had the provider tried, this would be a CONNECT error. */
+  g_assert_false (pigeon_provider_connect (provider, NULL, &error));
+  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "waits until"));
+  g_clear_error (&error);
+
+  /* Once the time has passed, it logs in, and forgets the wait. */
+  g_assert_true (pigeon_store_set_state (f->store, "pop3-login-not-before", "1", NULL));
+  {
+    const char *again[] = {
+      "S: +OK ready", "C: CAPA", "S: -ERR", "C: USER alice", "S: +OK", "C: PASS secret",
+      "S: +OK", "C: QUIT", "S: +OK", NULL
+    };
+    g_autoptr(Pop3FakeServer) server = pop3_fake_server_new (again);
+
+    g_clear_object (&provider);
+    provider = new_provider (f, server, PIGEON_POP3_KEEP_FOREVER);
+    g_assert_true (pigeon_provider_connect (provider, NULL, &error));
+    g_assert_no_error (error);
+    pigeon_provider_disconnect (provider);
+  }
+  g_clear_pointer (&not_before, g_free);
+  not_before = pigeon_store_get_state (f->store, "pop3-login-not-before", NULL);
+  g_assert_null (not_before);
+}
+
 /* ------------------------------------------------------------------ local changes */
 
 static gint64
@@ -666,6 +720,7 @@ main (int   argc,
   ADD ("/pop3/provider/connection-lost-mid-download", test_connection_lost_mid_download);
   ADD ("/pop3/provider/quit-refused-keeps-pending", test_quit_refused_keeps_pending);
   ADD ("/pop3/provider/too-big-and-refused", test_too_big_and_refused);
+  ADD ("/pop3/provider/login-delay", test_login_delay);
   ADD ("/pop3/provider/local-changes", test_local_changes);
 #undef ADD
 

@@ -296,6 +296,10 @@ test_refusal (gconstpointer data)
   g_assert_nonnull (strstr (error->message, rc->in_message));
   g_assert_null (strstr (error->message, "secret"));
   g_assert_cmpuint (pigeon_pop3_session_get_retry_after (session), ==, rc->retry_after);
+  if (strchr (rc->reply, '[') != NULL)
+    g_assert_nonnull (strstr (rc->reply, pigeon_pop3_session_get_response_code (session)));
+  else
+    g_assert_null (pigeon_pop3_session_get_response_code (session));
 }
 
 static void

@@ -405,6 +405,7 @@ read_status (PigeonPop3Session *self,
     }
   /* A challenge outside AUTH cannot happen: the parser allows it only in SASL replies. */
   g_assert_not_reached ();
+  return FALSE;
 }
 
 /* One command, one status line; a -ERR becomes ERROR. */

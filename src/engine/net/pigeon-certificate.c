@@ -169,3 +169,37 @@ pigeon_certificate_new_error (GTlsCertificate      *cert,
                         "to %s. SHA-256 fingerprint: %s"),
                       host, why, owner, from, until, fingerprint ? fingerprint : "?");
 }
+
+char *
+pigeon_certificate_error_dup_sha256 (const GError *error)
+{
+  const char *p;
+
+  if (!g_error_matches (error, PIGEON_ERROR, PIGEON_ERROR_CERTIFICATE))
+    return NULL;
+
+  /* Look for 32 hex pairs joined by colons, not preceded by another hex pair. */
+  for (p = error->message; *p != '\0'; p++)
+    {
+      g_autoptr(GString) hex = g_string_sized_new (64);
+      const char *q = p;
+
+      if (p != error->message && (g_ascii_isxdigit (p[-1]) || p[-1] == ':'))
+        continue;
+      while (hex->len < 64 && g_ascii_isxdigit (q[0]) && g_ascii_isxdigit (q[1]))
+        {
+          g_string_append_c (hex, g_ascii_tolower (q[0]));
+          g_string_append_c (hex, g_ascii_tolower (q[1]));
+          q += 2;
+          if (hex->len < 64)
+            {
+              if (*q != ':')
+                break;
+              q++;
+            }
+        }
+      if (hex->len == 64 && !g_ascii_isxdigit (*q) && *q != ':')
+        return g_string_free (g_steal_pointer (&hex), FALSE);
+    }
+  return NULL;
+}

@@ -24,4 +24,9 @@ GError *pigeon_certificate_new_error          (GTlsCertificate      *certificate
                                                const char           *host,
                                                gboolean              pin_mismatch);
 
+/* The SHA-256 fingerprint (64 lower-case hex digits) of the certificate a
+ * PIGEON_ERROR_CERTIFICATE is about: every such error names it in its message, in the
+ * colon-separated form, whatever the language.  NULL for other errors. */
+char   *pigeon_certificate_error_dup_sha256   (const GError         *error);
+
 G_END_DECLS

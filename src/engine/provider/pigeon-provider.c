@@ -178,6 +178,26 @@ pigeon_provider_class_lookup (const char *protocol)
   return PIGEON_PROVIDER_CLASS (g_io_extension_ref_class (extension));
 }
 
+PigeonProviderClass *
+pigeon_provider_class_lookup_config_name (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (GList *l = g_io_extension_point_get_extensions (ensure_extension_point ()); l; l = l->next)
+    {
+      PigeonProviderClass *klass = PIGEON_PROVIDER_CLASS (g_io_extension_ref_class (l->data));
+      gboolean match = g_ascii_strcasecmp (g_io_extension_get_name (l->data), name) == 0;
+
+      for (guint i = 0; !match && klass->config_names && klass->config_names[i]; i++)
+        match = g_ascii_strcasecmp (klass->config_names[i], name) == 0;
+      /* Registered classes are never unloaded: the reference is the registry's. */
+      g_type_class_unref (klass);
+      if (match)
+        return klass;
+    }
+  return NULL;
+}
+
 static int
 compare_strings (gconstpointer a,
                  gconstpointer b)

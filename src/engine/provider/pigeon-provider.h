@@ -57,6 +57,10 @@ struct _PigeonProviderClass
   guint16            default_port_tls;       /* implicit TLS, e.g. 993 */
   guint16            default_port_plain;     /* STARTTLS or plain, e.g. 143 */
   PigeonProviderCaps caps;
+  /* Other names this protocol goes by in settings documents (the type of an ISPDB server,
+   * an Autodiscover protocol type), lower case, NULL-terminated; NULL when the protocol
+   * name is the only one.  The account assistant maps what it finds through these. */
+  const char * const *config_names;
 
   /* Log in; leaves the provider ready for the calls below. */
   gboolean (*connect)          (PigeonProvider  *self,
@@ -102,7 +106,7 @@ struct _PigeonProviderClass
                                 GCancellable    *cancellable,
                                 GError         **error);
 
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 /* Called by a provider's register function: puts TYPE on the extension point under
@@ -110,6 +114,9 @@ struct _PigeonProviderClass
 void                 pigeon_provider_register_type     (GType       type,
                                                         const char *protocol);
 PigeonProviderClass *pigeon_provider_class_lookup      (const char *protocol);
+/* The provider known as NAME in a settings document: its protocol or one of its
+ * config_names, compared without regard to case; NULL when none is. */
+PigeonProviderClass *pigeon_provider_class_lookup_config_name (const char *name);
 /* Protocols of every registered provider with the given caps (NULL-terminated, sorted). */
 char               **pigeon_provider_list_protocols    (PigeonProviderCaps required_caps);
 

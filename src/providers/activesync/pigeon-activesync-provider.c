@@ -271,6 +271,8 @@ pigeon_activesync_provider_class_init (PigeonActiveSyncProviderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   PigeonProviderClass *provider_class = PIGEON_PROVIDER_CLASS (klass);
+  /* What Exchange Autodiscover calls an ActiveSync server. */
+  static const char * const config_names[] = { "mobilesync", NULL };
 
   object_class->finalize = pigeon_activesync_provider_finalize;
 
@@ -280,6 +282,7 @@ pigeon_activesync_provider_class_init (PigeonActiveSyncProviderClass *klass)
                                    "Outlook-style server, kept in sync with the server.");
   provider_class->default_port_tls = 443;
   provider_class->default_port_plain = 80;
+  provider_class->config_names = config_names;
   provider_class->caps = PIGEON_PROVIDER_CAP_RECEIVE | PIGEON_PROVIDER_CAP_FOLDERS |
                          PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_PUSH |
                          PIGEON_PROVIDER_CAP_SEND | PIGEON_PROVIDER_CAP_SAVES_SENT |

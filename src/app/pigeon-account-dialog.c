@@ -45,6 +45,11 @@ struct _PigeonAccountDialog
 
   PigeonApplication *application;
   GCancellable *cancellable;
+  /* From pigeon_account_dialog_prefill: the servers whose certificate the user trusted. */
+  char *trusted_host;
+  char *trusted_certificate;
+  char *smtp_trusted_host;
+  char *smtp_trusted_certificate;
 };
 
 G_DEFINE_FINAL_TYPE (PigeonAccountDialog, pigeon_account_dialog, GTK_TYPE_DIALOG)
@@ -220,6 +225,10 @@ build_account (PigeonAccountDialog *self)
   else if (g_strcmp0 (keep_id, "no") == 0)
     keep = PIGEON_POP3_KEEP_NO;
 
+  if (g_strcmp0 (host, self->trusted_host) == 0)
+    g_object_set (account, "trusted-certificate", self->trusted_certificate, NULL);
+  if (smtp && g_strcmp0 (entry_text_or_null (self->smtp_host_entry), self->smtp_trusted_host) == 0)
+    g_object_set (account, "smtp-trusted-certificate", self->smtp_trusted_certificate, NULL);
   g_object_set (account,
                 "name", name ? name : email,
                 "real-name", entry_text_or_null (self->real_name_entry),
@@ -297,6 +306,10 @@ pigeon_account_dialog_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->application);
+  g_clear_pointer (&self->trusted_host, g_free);
+  g_clear_pointer (&self->trusted_certificate, g_free);
+  g_clear_pointer (&self->smtp_trusted_host, g_free);
+  g_clear_pointer (&self->smtp_trusted_certificate, g_free);
 
   G_OBJECT_CLASS (pigeon_account_dialog_parent_class)->dispose (object);
 }
@@ -405,4 +418,76 @@ pigeon_account_dialog_new (PigeonApplication *application,
                        NULL);
   self->application = g_object_ref (application);
   return self;
+}
+
+static void
+set_entry (GtkEntry   *entry,
+           const char *text)
+{
+  gtk_entry_set_text (entry, text ? text : "");
+}
+
+static void
+set_port_entry (GtkEntry *entry,
+                guint     port)
+{
+  g_autofree char *text = port ? g_strdup_printf ("%u", port) : NULL;
+
+  set_entry (entry, text);
+}
+
+void
+pigeon_account_dialog_prefill (PigeonAccountDialog *self,
+                               PigeonAccount       *account,
+                               const char          *password)
+{
+  static const char *const keep_ids[] = {
+    [PIGEON_POP3_KEEP_FOREVER] = "forever",
+    [PIGEON_POP3_KEEP_DAYS] = "days",
+    [PIGEON_POP3_KEEP_UNTIL_DELETED] = "until-deleted",
+    [PIGEON_POP3_KEEP_NO] = "no",
+  };
+  const char *protocol;
+  PigeonPop3Keep keep;
+
+  g_return_if_fail (PIGEON_IS_ACCOUNT_DIALOG (self));
+  g_return_if_fail (PIGEON_IS_ACCOUNT (account));
+
+  if (g_strcmp0 (pigeon_account_get_name (account), pigeon_account_get_email (account)) != 0)
+    set_entry (self->name_entry, pigeon_account_get_name (account));
+  set_entry (self->real_name_entry, pigeon_account_get_real_name (account));
+  set_entry (self->email_entry, pigeon_account_get_email (account));
+  set_entry (self->password_entry, password);
+
+  protocol = pigeon_account_get_protocol (account);
+  if (protocol != NULL)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->protocol_combo), protocol);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->security_combo),
+                               pigeon_security_to_string (pigeon_account_get_security (account)));
+  set_entry (self->host_entry, pigeon_account_get_host (account));
+  set_port_entry (self->port_entry, pigeon_account_get_port (account));
+  set_entry (self->user_entry, pigeon_account_get_user (account));
+
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->smtp_security_combo),
+                               pigeon_security_to_string (
+                                 pigeon_account_get_smtp_security (account)));
+  set_entry (self->smtp_host_entry, pigeon_account_get_smtp_host (account));
+  set_port_entry (self->smtp_port_entry, pigeon_account_get_smtp_port (account));
+  set_entry (self->smtp_user_entry, pigeon_account_get_smtp_user (account));
+
+  keep = pigeon_account_get_pop3_keep (account);
+  if (keep < G_N_ELEMENTS (keep_ids))
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->pop3_keep_combo), keep_ids[keep]);
+  gtk_spin_button_set_value (self->pop3_days_spin, pigeon_account_get_pop3_keep_days (account));
+
+  g_free (self->trusted_host);
+  g_free (self->trusted_certificate);
+  g_free (self->smtp_trusted_host);
+  g_free (self->smtp_trusted_certificate);
+  self->trusted_host = g_strdup (pigeon_account_get_host (account));
+  self->trusted_certificate = g_strdup (pigeon_account_get_trusted_certificate (account));
+  self->smtp_trusted_host = g_strdup (pigeon_account_get_smtp_host (account));
+  self->smtp_trusted_certificate = g_strdup (pigeon_account_get_smtp_trusted_certificate (account));
+
+  protocol_changed_cb (self);
 }

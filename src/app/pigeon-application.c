@@ -5,9 +5,9 @@
 
 #include <glib/gi18n.h>
 
-#include "pigeon-account-dialog.h"
 #include "pigeon-accounts-dialog.h"
 #include "pigeon-application.h"
+#include "pigeon-assistant.h"
 #include "pigeon-mime.h"
 #include "pigeon-providers.h"
 #include "pigeon-secrets.h"
@@ -86,7 +86,7 @@ add_account_action (GSimpleAction *action,
 
   present_window (self);
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  gtk_window_present (GTK_WINDOW (pigeon_account_dialog_new (self, window)));
+  gtk_window_present (GTK_WINDOW (pigeon_assistant_new (self, window)));
 }
 
 static void

@@ -414,15 +414,35 @@ back_from_login (PigeonAssistant *self)
   return rows != NULL && rows->next != NULL ? "choose" : "details";
 }
 
+/* The error's sentences before the one naming the fingerprint, which the page shows on a
+ * line of its own. */
+static char *
+certificate_details (const char *message,
+                     const char *fingerprint)
+{
+  const char *at = strstr (message, fingerprint);
+  const char *end = NULL;
+
+  for (const char *p = message; at != NULL && p < at; p++)
+    if (p[0] == '.' && p[1] == ' ')
+      end = p + 1;
+  if (end == NULL)
+    return g_strdup (message);
+  return g_strndup (message, end - message);
+}
+
 static void
 show_certificate_problem (PigeonAssistant *self,
                           const char      *host,
+                          guint            port,
                           const GError    *error,
                           char            *sha256,
                           gboolean         outgoing)
 {
   g_autofree char *body = NULL;
   g_autofree char *pretty = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *details = NULL;
   GString *colons = g_string_new (NULL);
 
   for (guint i = 0; sha256[i] != '\0' && sha256[i + 1] != '\0'; i += 2)
@@ -439,11 +459,28 @@ show_certificate_problem (PigeonAssistant *self,
                             "certificate of its own making, as small servers often do. Trust "
                             "it only if you know the server, and its fingerprint matches what "
                             "its administrator gave you."), host);
-  gtk_label_set_text (self->certificate_host, host);
-  gtk_label_set_text (self->certificate_details, error->message);
+  where = g_strdup_printf (_("%s, port %u"), host, port);
+  details = certificate_details (error->message, pretty);
+  gtk_label_set_text (self->certificate_host, where);
+  gtk_label_set_text (self->certificate_details, details);
   gtk_label_set_text (self->certificate_fingerprint, pretty);
   show_problem (self, "channel-insecure-symbolic", _("The Server’s Certificate Is Not Trusted"),
                 body, PROBLEM_OFFER_TRUST, back_from_login (self));
+  /* Selectable, for copying; but nothing is selected until the user does so. */
+  gtk_label_select_region (self->certificate_details, 0, 0);
+  gtk_label_select_region (self->certificate_fingerprint, 0, 0);
+}
+
+/* The port the login check used: the account's, or its provider's usual one. */
+static guint
+server_port (PigeonAssistant *self,
+             gboolean         outgoing)
+{
+  g_autoptr(PigeonProvider) provider = NULL;
+
+  provider = outgoing ? pigeon_provider_new_for_sending (self->account, NULL, NULL)
+                      : pigeon_provider_new_for_account (self->account, NULL, NULL);
+  return provider ? pigeon_provider_get_port (provider) : 0;
 }
 
 /* What a failed login says to the user, and what it offers. */
@@ -454,6 +491,7 @@ login_failed (PigeonAssistant *self,
 {
   const char *host = outgoing ? pigeon_account_get_smtp_host (self->account)
                               : pigeon_account_get_host (self->account);
+  guint port = server_port (self, outgoing);
   const char *back = back_from_login (self);
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
@@ -483,7 +521,7 @@ login_failed (PigeonAssistant *self,
         }
       if (sha256 != NULL)
         {
-          show_certificate_problem (self, host, error, sha256, outgoing);
+          show_certificate_problem (self, host, port, error, sha256, outgoing);
           return;
         }
     }

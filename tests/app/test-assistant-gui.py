@@ -250,7 +250,7 @@ def untrusted_certificate_then_pinned():
 
         # The certificate page names the server and why, and nothing is pinned by going back.
         label_showing(dialog, "The Server’s Certificate Is Not Trusted")
-        pt.find(dialog, "127.0.0.1", role="label")
+        pt.find(dialog, "127.0.0.1, port %d" % h.pop3s_port, role="label")
         details = [n.name for n in pt.find_all(dialog, role="label") if "self-signed" in n.name]
         assert details, "the certificate page says why it is not trusted"
         pt.activate(pt.find(dialog, "Back", role="push button"))

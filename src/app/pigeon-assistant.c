@@ -418,9 +418,11 @@ back_from_login (PigeonAssistant *self)
  * line of its own. */
 static char *
 certificate_details (const char *message,
-                     const char *fingerprint)
+                     const char *sha256)
 {
-  const char *at = strstr (message, fingerprint);
+  g_autofree char *upper = g_ascii_strup (sha256, 5);
+  g_autofree char *start = g_strdup_printf ("%.2s:%.2s", upper, upper + 2);
+  const char *at = strstr (message, start);
   const char *end = NULL;
 
   for (const char *p = message; at != NULL && p < at; p++)
@@ -445,9 +447,10 @@ show_certificate_problem (PigeonAssistant *self,
   g_autofree char *details = NULL;
   GString *colons = g_string_new (NULL);
 
+  /* Two lines of sixteen bytes, the way fingerprints are usually shown. */
   for (guint i = 0; sha256[i] != '\0' && sha256[i + 1] != '\0'; i += 2)
-    g_string_append_printf (colons, "%s%c%c", i ? ":" : "", g_ascii_toupper (sha256[i]),
-                            g_ascii_toupper (sha256[i + 1]));
+    g_string_append_printf (colons, "%s%c%c", i == 0 ? "" : i == 32 ? "\n" : ":",
+                            g_ascii_toupper (sha256[i]), g_ascii_toupper (sha256[i + 1]));
   pretty = g_string_free (colons, FALSE);
 
   g_free (self->untrusted_fingerprint);
@@ -460,7 +463,7 @@ show_certificate_problem (PigeonAssistant *self,
                             "it only if you know the server, and its fingerprint matches what "
                             "its administrator gave you."), host);
   where = g_strdup_printf (_("%s, port %u"), host, port);
-  details = certificate_details (error->message, pretty);
+  details = certificate_details (error->message, sha256);
   gtk_label_set_text (self->certificate_host, where);
   gtk_label_set_text (self->certificate_details, details);
   gtk_label_set_text (self->certificate_fingerprint, pretty);

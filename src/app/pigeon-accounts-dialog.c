@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pigeon-account-settings.h"
 #include "pigeon-accounts-dialog.h"
 #include "pigeon-provider.h"
 
@@ -30,7 +31,8 @@ remove_done_cb (GObject      *source,
   g_autoptr(PigeonAccountsDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!pigeon_application_remove_account_finish (PIGEON_APPLICATION (source), result, &error))
+  if (!pigeon_account_settings_confirm_remove_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       gtk_label_set_text (self->error_label, error->message);
       gtk_widget_show (GTK_WIDGET (self->error_bar));
@@ -38,47 +40,13 @@ remove_done_cb (GObject      *source,
 }
 
 static void
-confirm_response_cb (GtkDialog *confirm,
-                     int        response,
-                     gpointer   user_data)
-{
-  PigeonAccountsDialog *self = PIGEON_ACCOUNTS_DIALOG (user_data);
-  PigeonAccount *account = g_object_get_data (G_OBJECT (confirm), "account");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    pigeon_application_remove_account_async (self->application, account, NULL, remove_done_cb,
-                                             g_object_ref (self));
-  gtk_widget_destroy (GTK_WIDGET (confirm));
-}
-
-static void
 remove_clicked_cb (GtkButton            *button,
                    PigeonAccountsDialog *self)
 {
   PigeonAccount *account = g_object_get_data (G_OBJECT (button), "account");
-  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
-  gboolean local_mail = klass != NULL && !(klass->caps & PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL);
-  GtkWidget *confirm;
-  GtkWidget *remove;
 
-  confirm = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                    GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
-                                    _("Remove the account “%s”?"),
-                                    pigeon_account_get_name (account));
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (confirm), "%s",
-    local_mail
-      ? _("Its password is removed from the keyring and the mail Pigeon downloaded from it is "
-          "deleted from this computer. Mail still on the server is not touched.")
-      : _("Its password is removed from the keyring and its local copy of your mail is deleted. "
-          "Mail on the server is not touched."));
-  gtk_dialog_add_button (GTK_DIALOG (confirm), _("_Cancel"), GTK_RESPONSE_CANCEL);
-  remove = gtk_dialog_add_button (GTK_DIALOG (confirm), _("_Remove"), GTK_RESPONSE_ACCEPT);
-  gtk_style_context_add_class (gtk_widget_get_style_context (remove), "destructive-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (confirm), GTK_RESPONSE_CANCEL);
-  g_object_set_data_full (G_OBJECT (confirm), "account", g_object_ref (account), g_object_unref);
-  g_signal_connect_object (confirm, "response", G_CALLBACK (confirm_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (confirm));
+  pigeon_account_settings_confirm_remove_async (self->application, account, GTK_WINDOW (self),
+                                                remove_done_cb, g_object_ref (self));
 }
 
 static GtkWidget *
@@ -91,17 +59,21 @@ create_row (gpointer item,
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *title = gtk_label_new (pigeon_account_get_name (account));
+  GtkWidget *title = gtk_label_new (NULL);
   g_autofree char *subtitle_text = NULL;
   GtkWidget *subtitle;
   GtkWidget *remove;
+  GtkWidget *settings;
   g_autofree char *remove_name = NULL;
+  g_autofree char *settings_name = NULL;
 
   subtitle_text = g_strdup_printf ("%s · %s · %s", pigeon_account_get_email (account),
                                    klass ? _(klass->display_name) : pigeon_account_get_protocol (account),
                                    pigeon_account_get_host (account));
   subtitle = gtk_label_new (subtitle_text);
 
+  /* Renamed in its settings: the row follows. */
+  g_object_bind_property (account, "name", title, "label", G_BINDING_SYNC_CREATE);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
   gtk_style_context_add_class (gtk_widget_get_style_context (title), "heading");
@@ -119,8 +91,17 @@ create_row (gpointer item,
   g_object_set_data_full (G_OBJECT (remove), "account", g_object_ref (account), g_object_unref);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked_cb), self);
 
+  settings = gtk_button_new_from_icon_name ("emblem-system-symbolic", GTK_ICON_SIZE_BUTTON);
+  settings_name = g_strdup_printf (_("Settings for %s"), pigeon_account_get_name (account));
+  gtk_widget_set_tooltip_text (settings, settings_name);
+  atk_object_set_name (gtk_widget_get_accessible (settings), settings_name);
+  gtk_widget_set_valign (settings, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (settings), "app.account-settings");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (settings), "s", pigeon_account_get_id (account));
+
   gtk_box_pack_start (GTK_BOX (box), labels, TRUE, TRUE, 0);
   gtk_box_pack_end (GTK_BOX (box), remove, FALSE, FALSE, 0);
+  gtk_box_pack_end (GTK_BOX (box), settings, FALSE, FALSE, 0);
   g_object_set (box, "margin", 12, NULL);
   gtk_container_add (GTK_CONTAINER (row), box);
   gtk_widget_show_all (row);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pigeon-account-settings.h"
 #include "pigeon-accounts-dialog.h"
 #include "pigeon-application.h"
 #include "pigeon-assistant.h"
@@ -103,6 +104,24 @@ accounts_action (GSimpleAction *action,
 }
 
 static void
+account_settings_action (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  PigeonApplication *self = user_data;
+  PigeonAccount *account = pigeon_account_manager_lookup (self->manager,
+                                                          g_variant_get_string (parameter, NULL));
+  GtkWindow *parent;
+
+  if (account == NULL)
+    return;
+  present_window (self);
+  /* Over the dialog it was asked from (the Accounts list), else over the window. */
+  parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (pigeon_account_settings_new (self, account, parent)));
+}
+
+static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
@@ -139,6 +158,7 @@ quit_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "add-account", add_account_action },
   { "accounts", accounts_action },
+  { "account-settings", account_settings_action, "s" },
   { "about", about_action },
   { "quit", quit_action },
 };

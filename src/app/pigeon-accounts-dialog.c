@@ -49,6 +49,17 @@ remove_clicked_cb (GtkButton            *button,
                                                 remove_done_cb, g_object_ref (self));
 }
 
+/* This dialog is no application window, so app actions do not reach its buttons by name. */
+static void
+settings_clicked_cb (GtkButton            *button,
+                     PigeonAccountsDialog *self)
+{
+  PigeonAccount *account = g_object_get_data (G_OBJECT (button), "account");
+
+  g_action_group_activate_action (G_ACTION_GROUP (self->application), "account-settings",
+                                  g_variant_new_string (pigeon_account_get_id (account)));
+}
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
@@ -96,8 +107,8 @@ create_row (gpointer item,
   gtk_widget_set_tooltip_text (settings, settings_name);
   atk_object_set_name (gtk_widget_get_accessible (settings), settings_name);
   gtk_widget_set_valign (settings, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (settings), "app.account-settings");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (settings), "s", pigeon_account_get_id (account));
+  g_object_set_data_full (G_OBJECT (settings), "account", g_object_ref (account), g_object_unref);
+  g_signal_connect (settings, "clicked", G_CALLBACK (settings_clicked_cb), self);
 
   gtk_box_pack_start (GTK_BOX (box), labels, TRUE, TRUE, 0);
   gtk_box_pack_end (GTK_BOX (box), remove, FALSE, FALSE, 0);

@@ -871,6 +871,8 @@ pigeon_account_settings_new (PigeonApplication *application,
                        NULL);
   self->application = g_object_ref (application);
   self->account = g_object_ref (account);
+  /* The header bar shows the page switcher; the window keeps its name for the desktop. */
+  gtk_window_set_title (GTK_WINDOW (self), _("Account Settings"));
   load (self);
 
   g_object_bind_property (account, "name", self->header_bar, "subtitle", G_BINDING_SYNC_CREATE);

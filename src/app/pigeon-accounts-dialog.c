@@ -60,6 +60,28 @@ settings_clicked_cb (GtkButton            *button,
                                   g_variant_new_string (pigeon_account_get_id (account)));
 }
 
+static void
+name_button (GtkWidget  *button,
+             const char *name)
+{
+  gtk_widget_set_tooltip_text (button, name);
+  atk_object_set_name (gtk_widget_get_accessible (button), name);
+}
+
+/* The buttons say which account they act on, also after a rename. */
+static void
+name_buttons (GtkWidget     *box,
+              GParamSpec    *pspec,
+              PigeonAccount *account)
+{
+  g_autofree char *remove = g_strdup_printf (_("Remove %s"), pigeon_account_get_name (account));
+  g_autofree char *settings = g_strdup_printf (_("Settings for %s"),
+                                               pigeon_account_get_name (account));
+
+  name_button (g_object_get_data (G_OBJECT (box), "remove"), remove);
+  name_button (g_object_get_data (G_OBJECT (box), "settings"), settings);
+}
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
@@ -75,8 +97,6 @@ create_row (gpointer item,
   GtkWidget *subtitle;
   GtkWidget *remove;
   GtkWidget *settings;
-  g_autofree char *remove_name = NULL;
-  g_autofree char *settings_name = NULL;
 
   subtitle_text = g_strdup_printf ("%s · %s · %s", pigeon_account_get_email (account),
                                    klass ? _(klass->display_name) : pigeon_account_get_protocol (account),
@@ -95,17 +115,11 @@ create_row (gpointer item,
   gtk_box_pack_start (GTK_BOX (labels), subtitle, FALSE, FALSE, 0);
 
   remove = gtk_button_new_from_icon_name ("user-trash-symbolic", GTK_ICON_SIZE_BUTTON);
-  remove_name = g_strdup_printf (_("Remove %s"), pigeon_account_get_name (account));
-  gtk_widget_set_tooltip_text (remove, remove_name);
-  atk_object_set_name (gtk_widget_get_accessible (remove), remove_name);
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   g_object_set_data_full (G_OBJECT (remove), "account", g_object_ref (account), g_object_unref);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked_cb), self);
 
   settings = gtk_button_new_from_icon_name ("emblem-system-symbolic", GTK_ICON_SIZE_BUTTON);
-  settings_name = g_strdup_printf (_("Settings for %s"), pigeon_account_get_name (account));
-  gtk_widget_set_tooltip_text (settings, settings_name);
-  atk_object_set_name (gtk_widget_get_accessible (settings), settings_name);
   gtk_widget_set_valign (settings, GTK_ALIGN_CENTER);
   g_object_set_data_full (G_OBJECT (settings), "account", g_object_ref (account), g_object_unref);
   g_signal_connect (settings, "clicked", G_CALLBACK (settings_clicked_cb), self);
@@ -113,6 +127,11 @@ create_row (gpointer item,
   gtk_box_pack_start (GTK_BOX (box), labels, TRUE, TRUE, 0);
   gtk_box_pack_end (GTK_BOX (box), remove, FALSE, FALSE, 0);
   gtk_box_pack_end (GTK_BOX (box), settings, FALSE, FALSE, 0);
+  g_object_set_data (G_OBJECT (box), "remove", remove);
+  g_object_set_data (G_OBJECT (box), "settings", settings);
+  name_buttons (box, NULL, account);
+  g_signal_connect_object (account, "notify::name", G_CALLBACK (name_buttons), box,
+                           G_CONNECT_SWAPPED);
   g_object_set (box, "margin", 12, NULL);
   gtk_container_add (GTK_CONTAINER (row), box);
   gtk_widget_show_all (row);

@@ -407,6 +407,8 @@ pop3_changed_cb (PigeonAccountSettings *self)
 
 /* ------------------------------------------------------------------ servers */
 
+static void check_candidate (PigeonAccountSettings *self);
+
 /* The server settings in the form, on a copy of the account; NULL with a message when the
  * form is not complete. */
 static PigeonAccount *
@@ -531,7 +533,30 @@ servers_checked_cb (GObject      *source,
   g_clear_pointer (&self->untrusted_fingerprint, g_free);
   self->untrusted_fingerprint = pigeon_certificate_error_dup_sha256 (error);
   self->untrusted_outgoing = outgoing;
-  show_error (self, error->message, self->untrusted_fingerprint != NULL);
+
+  /* The outgoing server showing the very certificate trusted for the same incoming host
+   * needs no second question (as in the assistant). */
+  if (outgoing && self->untrusted_fingerprint != NULL &&
+      g_strcmp0 (self->untrusted_fingerprint,
+                 pigeon_account_get_trusted_certificate (self->candidate)) == 0 &&
+      g_ascii_strcasecmp (pigeon_account_get_smtp_host (self->candidate),
+                          pigeon_account_get_host (self->candidate)) == 0)
+    {
+      g_object_set (self->candidate, "smtp-trusted-certificate", self->untrusted_fingerprint,
+                    NULL);
+      g_clear_pointer (&self->untrusted_fingerprint, g_free);
+      check_candidate (self);
+      return;
+    }
+
+  if (outgoing)
+    {
+      g_autofree char *message = g_strdup_printf (_("Outgoing server: %s"), error->message);
+
+      show_error (self, message, self->untrusted_fingerprint != NULL);
+    }
+  else
+    show_error (self, error->message, self->untrusted_fingerprint != NULL);
   /* Settings the server could not be asked about may still be right. */
   if (self->untrusted_fingerprint == NULL)
     {

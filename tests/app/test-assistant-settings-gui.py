@@ -135,7 +135,8 @@ def servers_are_checked():
         shot("settings-servers-refused")
         assert settings_of(config)["port"] == str(h.imaps_port)
 
-        # STARTTLS on the plain port, same server, same certificate: checked, then applied.
+        # STARTTLS on the plain port, same server, same certificate: checked, then applied
+        # (the outgoing server shows that certificate too, and is trusted with it).
         pt.set_text(pt.find(dialog, "Incoming port", role="text"), str(h.imap_port))
         choose(pt.find(dialog, "Incoming security", role="combo box"), "STARTTLS")
         apply_button = pt.find(dialog, "Check and Apply", role="push button")
@@ -145,11 +146,24 @@ def servers_are_checked():
         wait_setting(config, "port", str(h.imap_port))
         assert settings_of(config)["security"] == "starttls"
         assert settings_of(config)["trusted-certificate"] == HARNESS_SHA256
+        assert settings_of(config)["smtp-trusted-certificate"] == HARNESS_SHA256
 
-        # Forgetting the certificate applies at once.
+        # Forgetting the certificate applies at once; the next check asks again.
         pt.activate(pt.find(dialog, "Forget the trusted certificate", role="push button"))
         pt.wait_until(lambda: "trusted-certificate" not in settings_of(config),
                       what="the certificate leaving accounts.ini")
+        pt.set_text(pt.find(dialog, "Incoming port", role="text"), str(h.imaps_port))
+        choose(pt.find(dialog, "Incoming security", role="combo box"), "TLS")
+        apply_button = pt.find(dialog, "Check and Apply", role="push button")
+        pt.wait_until(lambda: apply_button.sensitive, what="Check and Apply becoming sensitive")
+        pt.activate(apply_button)
+        error = pt.find(dialog, "Error", role="info bar", timeout=20)
+        assert any("self-signed" in n.name for n in pt.find_all(error, role="label"))
+        shot("settings-servers-certificate")
+        pt.activate(pt.find(error, "Trust This Certificate", role="push button"))
+        pt.find(dialog, "Applied.", role="label", timeout=20)
+        wait_setting(config, "trusted-certificate", HARNESS_SHA256)
+        assert settings_of(config)["port"] == str(h.imaps_port)
 
 
 def password_is_checked():

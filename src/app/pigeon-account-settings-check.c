@@ -43,6 +43,7 @@ typedef struct
   PigeonApplication *application;
   PigeonAccount *candidate;
   char *password;
+  gboolean incoming_only;
   gboolean outgoing;
 } Check;
 
@@ -93,7 +94,7 @@ check_outgoing (GTask *task)
   GError *error = NULL;
 
   check->outgoing = TRUE;
-  if (klass == NULL || (klass->caps & PIGEON_PROVIDER_CAP_SEND) ||
+  if (check->incoming_only || klass == NULL || (klass->caps & PIGEON_PROVIDER_CAP_SEND) ||
       !pigeon_account_has_smtp (check->candidate) || senders[0] == NULL)
     {
       g_task_return_boolean (task, TRUE);
@@ -186,6 +187,7 @@ void
 pigeon_account_settings_check_async (PigeonApplication    *application,
                                      PigeonAccount        *candidate,
                                      const char           *password,
+                                     gboolean              incoming_only,
                                      GCancellable         *cancellable,
                                      GAsyncReadyCallback   callback,
                                      gpointer              user_data)
@@ -196,6 +198,7 @@ pigeon_account_settings_check_async (PigeonApplication    *application,
   g_task_set_source_tag (task, pigeon_account_settings_check_async);
   check->application = g_object_ref (application);
   check->candidate = g_object_ref (candidate);
+  check->incoming_only = incoming_only;
   g_task_set_task_data (task, check, check_free);
 
   if (password != NULL)

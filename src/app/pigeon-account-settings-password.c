@@ -141,7 +141,7 @@ pigeon_account_settings_password_response (GtkDialog *dialog,
     }
   candidate = pigeon_account_settings_copy_account (self->account);
   pigeon_account_settings_check_async (self->application, candidate,
-                                       gtk_entry_get_text (self->password_entry),
+                                       gtk_entry_get_text (self->password_entry), TRUE,
                                        self->cancellable, checked_cb, g_object_ref (self));
 }
 

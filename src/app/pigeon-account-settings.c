@@ -572,7 +572,7 @@ check_candidate (PigeonAccountSettings *self)
   gtk_widget_set_sensitive (self->apply_button, FALSE);
   gtk_spinner_start (self->apply_spinner);
   gtk_label_set_text (self->apply_status, _("Signing in…"));
-  pigeon_account_settings_check_async (self->application, self->candidate, NULL,
+  pigeon_account_settings_check_async (self->application, self->candidate, NULL, FALSE,
                                        self->cancellable, servers_checked_cb,
                                        g_object_ref (self));
 }

@@ -867,9 +867,30 @@ pigeon_account_settings_class_init (PigeonAccountSettingsClass *klass)
 }
 
 static void
+separator_header (GtkListBoxRow *row,
+                  GtkListBoxRow *before,
+                  gpointer       user_data)
+{
+  if (before != NULL && gtk_list_box_row_get_header (row) == NULL)
+    gtk_list_box_row_set_header (row, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+}
+
+/* Every settings list gets lines between its rows. */
+static void
+add_separators (GtkWidget *widget,
+                gpointer   user_data)
+{
+  if (GTK_IS_LIST_BOX (widget))
+    gtk_list_box_set_header_func (GTK_LIST_BOX (widget), separator_header, NULL, NULL);
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), add_separators, NULL);
+}
+
+static void
 pigeon_account_settings_init (PigeonAccountSettings *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_separators (GTK_WIDGET (self->stack), NULL);
 
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), settings_actions,

@@ -195,6 +195,16 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
+  gint64 drained = g_get_monotonic_time () + 500 * G_TIME_SPAN_MILLISECOND;
+
+  /* Attempts that lost a race may still be shaking hands with the server; their TLS needs
+   * this thread's main context, and closing the server's side waits for them.  Let them
+   * finish before the server goes. */
+  while (fixture->https && g_get_monotonic_time () < drained)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
   for (guint i = 0; i < fixture->stalled->len; i++)
     {
       soup_server_message_set_status (fixture->stalled->pdata[i], 503, NULL);

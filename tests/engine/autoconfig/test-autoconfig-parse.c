@@ -9,6 +9,7 @@
 #include "pigeon-autoconfig-database.h"
 #include "pigeon-autoconfig-xml.h"
 #include "pigeon-autodiscover.h"
+#include "pigeon-certificate.h"
 #include "pigeon-error.h"
 #include "pigeon-ispdb.h"
 
@@ -498,6 +499,36 @@ test_merge (void)
   g_assert_cmpint (server->source, ==, PIGEON_AUTOCONFIG_SOURCE_DOMAIN);
 }
 
+/* ------------------------------------------------------------------ certificates */
+
+static void
+test_certificate_error_fingerprint (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) other = NULL;
+  g_autoptr(GError) short_one = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *none = NULL;
+  const char *hex = "5118d56ebef5a7a016b594c9b514b9c6242ceafcd84fd5407bea36e950700a8f";
+
+  /* What the assistant pins comes out of the message, in whatever language it is. */
+  error = g_error_new (PIGEON_ERROR, PIGEON_ERROR_CERTIFICATE,
+                       "Das Zertifikat von 127.0.0.1 ist nicht vertrauenswürdig: selbst "
+                       "signiert. SHA-256-Fingerabdruck: 51:18:D5:6E:BE:F5:A7:A0:16:B5:94:C9:"
+                       "B5:14:B9:C6:24:2C:EA:FC:D8:4F:D5:40:7B:EA:36:E9:50:70:0A:8F.");
+  sha256 = pigeon_certificate_error_dup_sha256 (error);
+  g_assert_cmpstr (sha256, ==, hex);
+
+  other = g_error_new (PIGEON_ERROR, PIGEON_ERROR_CONNECT, "51:18:D5:6E:BE:F5:A7:A0:16:B5:94:"
+                       "C9:B5:14:B9:C6:24:2C:EA:FC:D8:4F:D5:40:7B:EA:36:E9:50:70:0A:8F");
+  g_assert_null (pigeon_certificate_error_dup_sha256 (other));
+  /* A SHA-1 fingerprint (20 bytes) is no SHA-256 one. */
+  short_one = g_error_new (PIGEON_ERROR, PIGEON_ERROR_CERTIFICATE,
+                           "Fingerprint 51:18:D5:6E:BE:F5:A7:A0:16:B5:94:C9:B5:14:B9:C6:24:2C:EA:FC");
+  none = pigeon_certificate_error_dup_sha256 (short_one);
+  g_assert_null (none);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -542,5 +573,6 @@ main (int    argc,
   g_test_add_func ("/autoconfig/database/lookup", test_database_lookup);
   g_test_add_func ("/autoconfig/database/every-file", test_database_every_file);
   g_test_add_func ("/autoconfig/result/merge", test_merge);
+  g_test_add_func ("/autoconfig/certificate/error-fingerprint", test_certificate_error_fingerprint);
   return g_test_run ();
 }

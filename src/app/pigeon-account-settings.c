@@ -27,6 +27,11 @@ struct _PigeonAccountSettings
   GtkEntry *real_name_entry;
   GtkEntry *email_entry;
   GtkTextView *signature_view;
+  GtkListBox *identities_list;
+  GtkWidget *identity_add_row;
+  GtkEntry *identity_name_entry;
+  GtkEntry *identity_address_entry;
+  GtkWidget *identity_add_button;
   GtkSwitch *notify_switch;
   GtkSwitch *enabled_switch;
   GtkLabel *protocol_label;
@@ -74,6 +79,8 @@ static const char *const pop3_keep_ids[] = {
   [PIGEON_POP3_KEEP_UNTIL_DELETED] = "until-deleted",
   [PIGEON_POP3_KEEP_NO] = "no",
 };
+
+static void load_identities (PigeonAccountSettings *self);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -273,6 +280,7 @@ load (PigeonAccountSettings *self)
   set_entry (self->real_name_entry, pigeon_account_get_real_name (account));
   set_entry (self->email_entry, pigeon_account_get_email (account));
   gtk_text_buffer_set_text (buffer, signature ? signature : "", -1);
+  load_identities (self);
 
   gtk_label_set_text (self->protocol_label,
                       klass ? _(klass->display_name) : pigeon_account_get_protocol (account));
@@ -648,6 +656,137 @@ change_password_action (GSimpleAction *action,
                                                                         GTK_WINDOW (self))));
 }
 
+/* ------------------------------------------------------------------ other addresses */
+
+/* The account's other identities, one a line, without LINE_TO_DROP (may be NULL) and with
+ * LINE_TO_ADD (may be NULL) at the end. */
+static void
+write_identities (PigeonAccountSettings *self,
+                  const char            *line_to_drop,
+                  const char            *line_to_add)
+{
+  const char *current = pigeon_account_get_identities (self->account);
+  g_auto(GStrv) lines = current ? g_strsplit (current, "\n", -1) : NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean dropped = FALSE;
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] == '\0')
+        continue;
+      if (!dropped && g_strcmp0 (lines[i], line_to_drop) == 0)
+        {
+          dropped = TRUE;
+          continue;
+        }
+      g_string_append_printf (out, "%s%s", out->len ? "\n" : "", lines[i]);
+    }
+  if (line_to_add != NULL)
+    g_string_append_printf (out, "%s%s", out->len ? "\n" : "", line_to_add);
+  g_object_set (self->account, "identities", out->len ? out->str : NULL, NULL);
+  load_identities (self);
+}
+
+static void
+remove_identity_clicked_cb (GtkButton             *button,
+                            PigeonAccountSettings *self)
+{
+  write_identities (self, g_object_get_data (G_OBJECT (button), "identity"), NULL);
+}
+
+static GtkWidget *
+identity_row (PigeonAccountSettings *self,
+              const char            *identity)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (identity);
+  GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic", GTK_ICON_SIZE_BUTTON);
+  g_autofree char *name = g_strdup_printf (_("Remove %s"), identity);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 8, "margin-bottom", 8,
+                NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_set_tooltip_text (remove, name);
+  atk_object_set_name (gtk_widget_get_accessible (remove), name);
+  gtk_button_set_relief (GTK_BUTTON (remove), GTK_RELIEF_NONE);
+  g_object_set_data_full (G_OBJECT (remove), "identity", g_strdup (identity), g_free);
+  g_signal_connect_object (remove, "clicked", G_CALLBACK (remove_identity_clicked_cb), self, 0);
+  gtk_box_pack_start (GTK_BOX (box), label, TRUE, TRUE, 0);
+  gtk_box_pack_end (GTK_BOX (box), remove, FALSE, FALSE, 0);
+  gtk_container_add (GTK_CONTAINER (row), box);
+  gtk_widget_show_all (row);
+  return row;
+}
+
+static void
+load_identities (PigeonAccountSettings *self)
+{
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (self->identities_list));
+  g_auto(GStrv) identities = pigeon_account_dup_identities (self->account);
+
+  for (GList *l = rows; l; l = l->next)
+    if (l->data != self->identity_add_row)
+      gtk_widget_destroy (l->data);
+  /* The first is the account's own address, on its own row above. */
+  for (guint i = 1; identities[i] != NULL; i++)
+    gtk_list_box_insert (self->identities_list, identity_row (self, identities[i]), (int) i - 1);
+}
+
+static char *
+new_identity (PigeonAccountSettings *self)
+{
+  g_autofree char *name = entry_text (self->identity_name_entry);
+  g_autofree char *address = entry_text (self->identity_address_entry);
+
+  if (!pigeon_autoconfig_split_address (address, NULL, NULL))
+    return NULL;
+  /* Quoted when the name holds what would end it early. */
+  if (name != NULL && strpbrk (name, ",;<>\"@") != NULL)
+    {
+      g_autoptr(GString) quoted = g_string_new (name);
+
+      g_string_replace (quoted, "\\", "\\\\", 0);
+      g_string_replace (quoted, "\"", "\\\"", 0);
+      return g_strdup_printf ("\"%s\" <%s>", quoted->str, address);
+    }
+  return name ? g_strdup_printf ("%s <%s>", name, address) : g_steal_pointer (&address);
+}
+
+static void
+identity_entry_changed_cb (PigeonAccountSettings *self)
+{
+  g_autofree char *identity = new_identity (self);
+
+  gtk_widget_set_sensitive (self->identity_add_button, identity != NULL);
+}
+
+static void
+add_identity_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  PigeonAccountSettings *self = user_data;
+  g_autofree char *identity = new_identity (self);
+
+  if (identity == NULL)
+    return;
+  write_identities (self, NULL, identity);
+  gtk_entry_set_text (self->identity_name_entry, "");
+  gtk_entry_set_text (self->identity_address_entry, "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->identity_name_entry));
+}
+
+static void
+identity_entry_activate_cb (PigeonAccountSettings *self)
+{
+  add_identity_action (NULL, NULL, self);
+}
+
 /* ------------------------------------------------------------------ removal */
 
 static void
@@ -766,6 +905,7 @@ static const GActionEntry settings_actions[] = {
   { "forget-smtp-certificate", forget_smtp_certificate_action },
   { "change-password", change_password_action },
   { "remove", remove_action },
+  { "add-identity", add_identity_action },
 };
 
 /* ------------------------------------------------------------------ object */
@@ -829,6 +969,11 @@ pigeon_account_settings_class_init (PigeonAccountSettingsClass *klass)
   BIND (real_name_entry);
   BIND (email_entry);
   BIND (signature_view);
+  BIND (identities_list);
+  BIND (identity_add_row);
+  BIND (identity_name_entry);
+  BIND (identity_address_entry);
+  BIND (identity_add_button);
   BIND (notify_switch);
   BIND (enabled_switch);
   BIND (protocol_label);
@@ -864,6 +1009,8 @@ pigeon_account_settings_class_init (PigeonAccountSettingsClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, window_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, pop3_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, error_bar_response_cb);
+  gtk_widget_class_bind_template_callback (widget_class, identity_entry_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, identity_entry_activate_cb);
 }
 
 static void

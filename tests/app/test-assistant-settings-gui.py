@@ -98,6 +98,22 @@ def changes_apply_at_once():
         time.sleep(1)
         assert settings_of(config)["name"] == "Office"
 
+        # Other addresses to send from: added, and removed again.
+        add = pt.find(dialog, "Add the address", role="push button")
+        pt.set_text(pt.find(dialog, "Name for the new address", role="text"), "Alice at Home")
+        pt.set_text(pt.find(dialog, "New address", role="text"), "not an address")
+        time.sleep(0.3)
+        assert not add.sensitive
+        pt.set_text(pt.find(dialog, "New address", role="text"), "alice@home.example")
+        pt.wait_until(lambda: add.sensitive, what="Add becoming sensitive")
+        pt.activate(add)
+        wait_setting(config, "identities", "Alice at Home <alice@home.example>")
+        shot("settings-account-identities")
+        pt.activate(pt.find(dialog, "Remove Alice at Home <alice@home.example>",
+                            role="push button"))
+        pt.wait_until(lambda: "identities" not in settings_of(config),
+                      what="the address leaving accounts.ini")
+
         notify = pt.find(dialog, "Notifications", role="toggle button")
         assert notify.checked
         pt.activate(notify)

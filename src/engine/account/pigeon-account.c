@@ -35,6 +35,7 @@ struct _PigeonAccount
   gboolean enabled;
   gboolean notify;
   char *signature;
+  char *identities;
 
   PigeonAccountState state;
   char *status_text;
@@ -70,7 +71,8 @@ enum {
   PROP_ENABLED,
   PROP_NOTIFY,
   PROP_SIGNATURE,
-  LAST_PERSISTED = PROP_SIGNATURE,
+  PROP_IDENTITIES,
+  LAST_PERSISTED = PROP_IDENTITIES,
   /* runtime only */
   PROP_STATE,
   PROP_STATUS_TEXT,
@@ -101,6 +103,7 @@ string_field (PigeonAccount *self,
     case PROP_SMTP_USER: return &self->smtp_user;
     case PROP_SMTP_TRUSTED_CERTIFICATE: return &self->smtp_trusted_certificate;
     case PROP_SIGNATURE: return &self->signature;
+    case PROP_IDENTITIES: return &self->identities;
     case PROP_STATUS_TEXT: return &self->status_text;
     default: return NULL;
     }
@@ -293,6 +296,7 @@ pigeon_account_class_init (PigeonAccountClass *klass)
   properties[PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, TRUE, RW);
   properties[PROP_NOTIFY] = g_param_spec_boolean ("notify", NULL, NULL, TRUE, RW);
   properties[PROP_SIGNATURE] = g_param_spec_string ("signature", NULL, NULL, NULL, RW);
+  properties[PROP_IDENTITIES] = g_param_spec_string ("identities", NULL, NULL, NULL, RW);
 
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, PIGEON_TYPE_ACCOUNT_STATE,
@@ -393,6 +397,7 @@ GETTER (guint, check_interval)
 GETTER (gboolean, enabled)
 GETTER (gboolean, notify)
 GETTER_STR (signature)
+GETTER_STR (identities)
 GETTER (PigeonAccountState, state)
 GETTER_STR (status_text)
 GETTER (guint64, quota_used)
@@ -643,4 +648,31 @@ pigeon_account_validate (PigeonAccount *self,
       return FALSE;
     }
   return TRUE;
+}
+
+char **
+pigeon_account_dup_identities (PigeonAccount *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_ACCOUNT (self), NULL);
+
+  if (self->email != NULL && self->real_name != NULL)
+    {
+      g_autofree char *own = g_strdup_printf ("%s <%s>", self->real_name, self->email);
+
+      g_strv_builder_add (builder, own);
+    }
+  else if (self->email != NULL)
+    g_strv_builder_add (builder, self->email);
+
+  lines = self->identities ? g_strsplit (self->identities, "\n", -1) : NULL;
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    {
+      g_strstrip (lines[i]);
+      if (*lines[i] != '\0')
+        g_strv_builder_add (builder, lines[i]);
+    }
+  return g_strv_builder_end (builder);
 }

@@ -68,6 +68,11 @@ guint           pigeon_account_get_check_interval   (PigeonAccount *self);
 gboolean        pigeon_account_get_enabled          (PigeonAccount *self);
 gboolean        pigeon_account_get_notify           (PigeonAccount *self);
 const char     *pigeon_account_get_signature        (PigeonAccount *self);
+/* More addresses the user sends from with this account: one "Name <address>" (or a bare
+ * address) a line, NULL for none. */
+const char     *pigeon_account_get_identities       (PigeonAccount *self);
+/* Every identity to send from, the account's own ("Real Name <address>") first. */
+char          **pigeon_account_dup_identities       (PigeonAccount *self);
 
 /* The user name to log in with: the user setting, or the address when unset. */
 const char     *pigeon_account_get_login            (PigeonAccount *self);

@@ -59,6 +59,7 @@ make_account (const char *id)
                 "check-interval", 5u,
                 "enabled", FALSE,
                 "signature", "-- \nAlice",
+                "identities", "Alice at Home <alice@home.example>\nalias@example.test",
                 NULL);
   return account;
 }
@@ -113,6 +114,25 @@ test_round_trip (void)
   g_assert_cmpstr (pigeon_account_get_signature (loaded), ==, "-- \nAlice");
 
   remove_tree (dir);
+}
+
+static void
+test_identities (void)
+{
+  g_autoptr(PigeonAccount) account = make_account ("22222222");
+  g_auto(GStrv) identities = pigeon_account_dup_identities (account);
+
+  /* The account's own first, then the others as written, blank lines dropped. */
+  g_assert_cmpuint (g_strv_length (identities), ==, 3);
+  g_assert_cmpstr (identities[0], ==, "Alice Example <alice@example.test>");
+  g_assert_cmpstr (identities[1], ==, "Alice at Home <alice@home.example>");
+  g_assert_cmpstr (identities[2], ==, "alias@example.test");
+
+  g_object_set (account, "identities", "\n  \n", "real-name", NULL, NULL);
+  g_clear_pointer (&identities, g_strfreev);
+  identities = pigeon_account_dup_identities (account);
+  g_assert_cmpuint (g_strv_length (identities), ==, 1);
+  g_assert_cmpstr (identities[0], ==, "alice@example.test");
 }
 
 static void
@@ -278,6 +298,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/account/round-trip", test_round_trip);
+  g_test_add_func ("/account/identities", test_identities);
   g_test_add_func ("/account/no-secret-in-file", test_no_secret_in_file);
   g_test_add_func ("/account/autosave", test_autosave);
   g_test_add_func ("/account/damaged-file", test_damaged_file);

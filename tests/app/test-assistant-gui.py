@@ -50,6 +50,10 @@ HARNESS_CONFIG = config_file(
 CONFIGS = {
     "example.test": HARNESS_CONFIG,
     "slow.test": HARNESS_CONFIG,
+    "bigcloud.test": config_file("bigcloud.test",
+                                 [dict(type="imap", port=h.imaps_port, socket="SSL")],
+                                 [dict(port=h.submissions_port, socket="SSL")])
+    .replace("password-cleartext", "OAuth2"),
     "unreachable.test": config_file("unreachable.test",
                                     [dict(type="imap", port=1, socket="SSL")],
                                     [dict(port=1, socket="SSL")]),
@@ -282,6 +286,20 @@ def nothing_found_offers_the_manual_form():
         shot("assistant-manual-prefilled")
 
 
+def browser_sign_in_only_says_so():
+    config, data = pt.make_dirs()
+    with pt.start_pigeon(config, data) as app:
+        dialog = open_assistant(app)
+        pt.activate(fill_details(dialog, "erin@bigcloud.test", "whatever"))
+        label_showing(dialog, "Bigcloud Mail Needs a Sign-In Through Its Web Page")
+        shot("assistant-browser-sign-in")
+        # Nothing was tried: no login, nothing saved.
+        pt.activate(pt.find(dialog, "Back", role="push button"))
+        pt.find(dialog, "E-mail address", role="text")
+    assert not accounts(config)
+    assert os.listdir(data) == [], os.listdir(data)
+
+
 def searching_shows_a_spinner():
     user, password = pt.new_user()
     config, data = pt.make_dirs()
@@ -303,5 +321,6 @@ tap.run("a wrong password says so, and the right one then works", wrong_password
 tap.run("an unreachable host says so, and cancelling leaves nothing behind", unreachable_host_says_so)
 tap.run("an untrusted certificate is shown, and trusting it pins it (POP3)", untrusted_certificate_then_pinned)
 tap.run("no settings found offers the manual form, prefilled", nothing_found_offers_the_manual_form)
+tap.run("a provider that only allows a browser sign-in says so", browser_sign_in_only_says_so)
 tap.run("searching shows a spinner, and the manual form stays reachable", searching_shows_a_spinner)
 tap.finish()

@@ -58,6 +58,7 @@ struct _PigeonAssistant
   PigeonAccount *account;             /* being built; its id (and cache directory) reserved */
   PigeonStore *store;                 /* the account's own, opened for the login check */
   char *store_dir;
+  char *store_protocol;               /* the protocol the cache was opened for */
   gboolean saved;
 
   char *untrusted_fingerprint;        /* shown on the certificate page */
@@ -684,7 +685,11 @@ check_incoming (PigeonAssistant *self)
   show_busy (self, title, _("Pigeon checks the settings before it saves anything."));
 
   /* Some protocols keep state from the first login (a device id): the check uses the
-   * account's own cache, which stays if the account is added. */
+   * account's own cache, which stays if the account is added.  A cache begun for another
+   * protocol is not this account's. */
+  if (self->store != NULL &&
+      g_strcmp0 (self->store_protocol, pigeon_account_get_protocol (self->account)) != 0)
+    discard_store (self);
   if (self->store != NULL)
     {
       run_incoming_check (self);
@@ -692,6 +697,8 @@ check_incoming (PigeonAssistant *self)
     }
   if (self->store_dir == NULL)
     self->store_dir = pigeon_account_manager_dup_account_dir (manager, self->account);
+  g_free (self->store_protocol);
+  self->store_protocol = g_strdup (pigeon_account_get_protocol (self->account));
   pigeon_store_open_async (self->store_dir, self->cancellable, store_open_cb,
                            g_object_ref (self));
 }
@@ -1036,6 +1043,7 @@ pigeon_assistant_dispose (GObject *object)
   g_clear_pointer (&self->result, pigeon_autoconfig_result_free);
   g_clear_pointer (&self->found_email, g_free);
   g_clear_pointer (&self->protocol, g_free);
+  g_clear_pointer (&self->store_protocol, g_free);
   g_clear_pointer (&self->untrusted_fingerprint, g_free);
 
   G_OBJECT_CLASS (pigeon_assistant_parent_class)->dispose (object);

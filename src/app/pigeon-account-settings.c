@@ -526,15 +526,17 @@ servers_checked_cb (GObject      *source,
   g_autoptr(PigeonAccountSettings) self = user_data;
   g_autoptr(GError) error = NULL;
   gboolean outgoing = FALSE;
+  gboolean ok = pigeon_account_settings_check_finish (result, &outgoing, &error);
 
+  /* Cancelled: the dialog is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   gtk_spinner_stop (self->apply_spinner);
-  if (pigeon_account_settings_check_finish (result, &outgoing, &error))
+  if (ok)
     {
       apply_candidate (self);
       return;
     }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
 
   gtk_label_set_text (self->apply_status, "");
   gtk_widget_set_sensitive (self->apply_button, TRUE);

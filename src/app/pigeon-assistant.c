@@ -812,14 +812,14 @@ lookup_cb (GObject      *source,
   PigeonAutoconfigResult *found;
 
   found = pigeon_autoconfig_lookup_finish (PIGEON_AUTOCONFIG (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   if (found == NULL)
     {
       g_autofree char *email = entry_email (self);
       g_autofree char *domain = domain_of (email);
       g_autofree char *title = NULL;
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       if (!g_error_matches (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND))
         {
           show_details_error (self, error->message, NULL, self->email_entry);

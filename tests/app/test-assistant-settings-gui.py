@@ -69,8 +69,15 @@ def page(dialog, title):
 
 
 def choose(combo, item):
-    """Picks a combo box item through its menu's AT-SPI action."""
-    pt.activate(pt.find(combo, item, role="menu item", showing=False))
+    """Picks a combo box item through AT-SPI's selection interface, as a screen reader does
+    (activating an item of a menu that never popped up is not something a user can do)."""
+    menu = pt.find(combo, "", role="menu", showing=False)
+    names = [child.name for child in menu.children]
+    assert item in names, (item, names)
+    combo.querySelection().selectChild(names.index(item))
+    pt.wait_until(lambda: combo.name == item or any(
+        c.name == item and c.selected for c in menu.children), timeout=5,
+        what="%r being chosen" % item)
 
 
 def wait_setting(config, key, value, what=None):

@@ -74,10 +74,7 @@ def choose(combo, item):
     menu = pt.find(combo, "", role="menu", showing=False)
     names = [child.name for child in menu.children]
     assert item in names, (item, names)
-    combo.querySelection().selectChild(names.index(item))
-    pt.wait_until(lambda: combo.name == item or any(
-        c.name == item and c.selected for c in menu.children), timeout=5,
-        what="%r being chosen" % item)
+    assert combo.querySelection().selectChild(names.index(item))
 
 
 def wait_setting(config, key, value, what=None):

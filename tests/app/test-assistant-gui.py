@@ -111,6 +111,25 @@ def ctl(config, data, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+
+class pigeon:
+    """pt.start_pigeon, and afterwards no GLib/GTK warning or critical in what Pigeon said."""
+
+    def __init__(self, config, data):
+        self.app = pt.start_pigeon(config, data)
+
+    def __enter__(self):
+        return self.app
+
+    def __exit__(self, *exc):
+        self.app.stop()
+        with open(self.app.log_path, errors="replace") as f:
+            bad = [line for line in f if "-CRITICAL" in line or "-WARNING" in line]
+        if exc[0] is None:
+            assert not bad, "Pigeon complained:\n" + "".join(bad)
+        return False
+
+
 def shot(name):
     """A screenshot once the page's cross-fade is over."""
     time.sleep(0.5)
@@ -155,7 +174,7 @@ def address_and_password_make_a_working_account():
     pt.seed(user, 12)
     address = "%s@example.test" % user
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         shot("assistant-details-empty")
         next_button = fill_details(dialog, address, password)
@@ -203,7 +222,7 @@ def address_and_password_make_a_working_account():
 def wrong_password_says_so():
     user, password = pt.new_user()
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "%s@example.test" % user, "not-" + password))
         pt.activate(pt.find(dialog, "Sign In", role="push button"))
@@ -225,7 +244,7 @@ def wrong_password_says_so():
 
 def unreachable_host_says_so():
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "carol@unreachable.test", "whatever"))
         label_showing(dialog, "Pigeon Could Not Reach 127.0.0.1")
@@ -241,7 +260,7 @@ def unreachable_host_says_so():
 def untrusted_certificate_then_pinned():
     user, password = pt.new_user()
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "%s@example.test" % user, password))
         pop3 = pt.find(dialog, "POP3", role="radio button")
@@ -271,7 +290,7 @@ def untrusted_certificate_then_pinned():
 
 def nothing_found_offers_the_manual_form():
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "dave@nowhere.test", "secret-pw"))
         label_showing(dialog, "No Settings Found for nowhere.test")
@@ -288,7 +307,7 @@ def nothing_found_offers_the_manual_form():
 
 def browser_sign_in_only_says_so():
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "erin@bigcloud.test", "whatever"))
         label_showing(dialog, "Bigcloud Mail Needs a Sign-In Through Its Web Page")
@@ -303,7 +322,7 @@ def browser_sign_in_only_says_so():
 def searching_shows_a_spinner():
     user, password = pt.new_user()
     config, data = pt.make_dirs()
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_assistant(app)
         pt.activate(fill_details(dialog, "%s@slow.test" % user, password))
         label_showing(dialog, "Looking up the settings for slow.test…", timeout=5)

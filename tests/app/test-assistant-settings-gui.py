@@ -51,6 +51,25 @@ def add_account(config, data, protocol="imap"):
     return result.stdout.strip(), user, password
 
 
+
+class pigeon:
+    """pt.start_pigeon, and afterwards no GLib/GTK warning or critical in what Pigeon said."""
+
+    def __init__(self, config, data):
+        self.app = pt.start_pigeon(config, data)
+
+    def __enter__(self):
+        return self.app
+
+    def __exit__(self, *exc):
+        self.app.stop()
+        with open(self.app.log_path, errors="replace") as f:
+            bad = [line for line in f if "-CRITICAL" in line or "-WARNING" in line]
+        if exc[0] is None:
+            assert not bad, "Pigeon complained:\n" + "".join(bad)
+        return False
+
+
 def shot(name):
     time.sleep(0.5)
     pt.screenshot(name)
@@ -86,7 +105,7 @@ def wait_setting(config, key, value, what=None):
 def changes_apply_at_once():
     config, data = pt.make_dirs()
     account_id, user, password = add_account(config, data)
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_settings(app)
         shot("settings-account")
         pt.set_text(pt.find(dialog, "Account name", role="text"), "Office")
@@ -137,7 +156,7 @@ def changes_apply_at_once():
 def servers_are_checked():
     config, data = pt.make_dirs()
     account_id, user, password = add_account(config, data)
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_settings(app)
         page(dialog, "Servers")
         pt.find(dialog, "Forget the trusted certificate", role="push button")
@@ -189,7 +208,7 @@ def servers_are_checked():
 def password_is_checked():
     config, data = pt.make_dirs()
     account_id, user, password = add_account(config, data)
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_settings(app)
         page(dialog, "Servers")
         pt.activate(pt.find(dialog, "Change Password", role="push button"))
@@ -211,7 +230,7 @@ def password_is_checked():
 def pop3_keep_policy():
     config, data = pt.make_dirs()
     add_account(config, data, protocol="pop3")
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_settings(app)
         page(dialog, "Mail")
         choose(pt.find(dialog, "Keep messages on the server", role="combo box"),
@@ -226,7 +245,7 @@ def pop3_keep_policy():
 def removal_asks_first():
     config, data = pt.make_dirs()
     account_id, user, password = add_account(config, data)
-    with pt.start_pigeon(config, data) as app:
+    with pigeon(config, data) as app:
         dialog = open_settings(app)
         pt.activate(pt.find(dialog, "Remove Account…", role="push button"))
         confirm = pt.find(app.node, "Remove the account “Work”?", role="label").parent

@@ -87,7 +87,8 @@ static void
 check_outgoing (GTask *task)
 {
   Check *check = g_task_get_task_data (task);
-  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (check->candidate));
+  const char *protocol = pigeon_account_get_protocol (check->candidate);
+  PigeonProviderClass *klass = pigeon_provider_class_lookup (protocol);
   g_auto(GStrv) senders = pigeon_provider_list_protocols (PIGEON_PROVIDER_CAP_SEND |
                                                           PIGEON_PROVIDER_CAP_OUTGOING_SETTINGS);
   g_autoptr(PigeonProvider) provider = NULL;

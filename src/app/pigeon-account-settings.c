@@ -295,8 +295,9 @@ load (PigeonAccountSettings *self)
                  describe_interval);
   select_number (self->window_combo, pigeon_account_get_sync_window_days (account),
                  describe_window);
+  /* Only a server that does not keep the mail asks how long it should. */
   gtk_widget_set_visible (self->pop3_group,
-                          klass != NULL && (klass->caps & PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL) == 0);
+                          klass != NULL && !(klass->caps & PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL));
   if (keep < G_N_ELEMENTS (pop3_keep_ids))
     gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->pop3_keep_combo), pop3_keep_ids[keep]);
   gtk_spin_button_set_value (self->pop3_days_spin, pigeon_account_get_pop3_keep_days (account));
@@ -401,15 +402,14 @@ static void
 pop3_changed_cb (PigeonAccountSettings *self)
 {
   const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->pop3_keep_combo));
+  guint days;
 
   if (self->loading)
     return;
+  days = (guint) gtk_spin_button_get_value_as_int (self->pop3_days_spin);
   for (guint i = 0; id != NULL && i < G_N_ELEMENTS (pop3_keep_ids); i++)
     if (g_strcmp0 (id, pop3_keep_ids[i]) == 0)
-      g_object_set (self->account,
-                    "pop3-keep", (PigeonPop3Keep) i,
-                    "pop3-keep-days", (guint) gtk_spin_button_get_value_as_int (self->pop3_days_spin),
-                    NULL);
+      g_object_set (self->account, "pop3-keep", (PigeonPop3Keep) i, "pop3-keep-days", days, NULL);
   update_pop3_days (self);
 }
 
@@ -466,15 +466,16 @@ servers_differ (PigeonAccountSettings *self,
                 PigeonAccount         *candidate)
 {
   PigeonAccount *a = self->account;
+  PigeonAccount *c = candidate;
 
-  return g_strcmp0 (pigeon_account_get_host (a), pigeon_account_get_host (candidate)) != 0 ||
-         pigeon_account_get_port (a) != pigeon_account_get_port (candidate) ||
-         pigeon_account_get_security (a) != pigeon_account_get_security (candidate) ||
-         g_strcmp0 (pigeon_account_get_user (a), pigeon_account_get_user (candidate)) != 0 ||
-         g_strcmp0 (pigeon_account_get_smtp_host (a), pigeon_account_get_smtp_host (candidate)) != 0 ||
-         pigeon_account_get_smtp_port (a) != pigeon_account_get_smtp_port (candidate) ||
-         pigeon_account_get_smtp_security (a) != pigeon_account_get_smtp_security (candidate) ||
-         g_strcmp0 (pigeon_account_get_smtp_user (a), pigeon_account_get_smtp_user (candidate)) != 0;
+  return g_strcmp0 (pigeon_account_get_host (a), pigeon_account_get_host (c)) != 0 ||
+         pigeon_account_get_port (a) != pigeon_account_get_port (c) ||
+         pigeon_account_get_security (a) != pigeon_account_get_security (c) ||
+         g_strcmp0 (pigeon_account_get_user (a), pigeon_account_get_user (c)) != 0 ||
+         g_strcmp0 (pigeon_account_get_smtp_host (a), pigeon_account_get_smtp_host (c)) != 0 ||
+         pigeon_account_get_smtp_port (a) != pigeon_account_get_smtp_port (c) ||
+         pigeon_account_get_smtp_security (a) != pigeon_account_get_smtp_security (c) ||
+         g_strcmp0 (pigeon_account_get_smtp_user (a), pigeon_account_get_smtp_user (c)) != 0;
 }
 
 static void

@@ -14,12 +14,13 @@ G_DECLARE_FINAL_TYPE (PigeonAssistantProtocolRow, pigeon_assistant_protocol_row,
 /* One way of getting mail in the assistant's choice: the protocol's name and what it is
  * good for, the server found for it, and for protocols whose server does not keep the
  * mail, whether to leave a copy there.  Rows given the same GROUP are exclusive. */
-PigeonAssistantProtocolRow *pigeon_assistant_protocol_row_new              (const PigeonAutoconfigServer *server,
-                                                                            PigeonAssistantProtocolRow   *group);
-const char                 *pigeon_assistant_protocol_row_get_protocol     (PigeonAssistantProtocolRow   *self);
-gboolean                    pigeon_assistant_protocol_row_get_selected     (PigeonAssistantProtocolRow   *self);
-void                        pigeon_assistant_protocol_row_select           (PigeonAssistantProtocolRow   *self);
+PigeonAssistantProtocolRow *
+pigeon_assistant_protocol_row_new (const PigeonAutoconfigServer *server,
+                                   PigeonAssistantProtocolRow   *group);
+const char *pigeon_assistant_protocol_row_get_protocol (PigeonAssistantProtocolRow *self);
+gboolean    pigeon_assistant_protocol_row_get_selected (PigeonAssistantProtocolRow *self);
+void        pigeon_assistant_protocol_row_select       (PigeonAssistantProtocolRow *self);
 /* Meaningful for a protocol whose server does not keep the mail. */
-gboolean                    pigeon_assistant_protocol_row_get_keep_on_server (PigeonAssistantProtocolRow *self);
+gboolean    pigeon_assistant_protocol_row_get_keep_on_server (PigeonAssistantProtocolRow *self);
 
 G_END_DECLS

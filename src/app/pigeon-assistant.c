@@ -577,7 +577,8 @@ check_outgoing (PigeonAssistant *self)
   g_autoptr(PigeonProvider) provider = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
-  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (self->account));
+  const char *protocol = pigeon_account_get_protocol (self->account);
+  PigeonProviderClass *klass = pigeon_provider_class_lookup (protocol);
   g_auto(GStrv) senders = pigeon_provider_list_protocols (PIGEON_PROVIDER_CAP_SEND |
                                                           PIGEON_PROVIDER_CAP_OUTGOING_SETTINGS);
 

@@ -234,7 +234,8 @@ pigeon_autoconfig_result_get_incoming (const PigeonAutoconfigResult *result,
     {
       const PigeonAutoconfigServer *server = g_ptr_array_index (result->incoming, i);
 
-      if (g_strcmp0 (server->protocol, protocol) == 0 && pigeon_autoconfig_server_is_usable (server))
+      if (g_strcmp0 (server->protocol, protocol) == 0 &&
+          pigeon_autoconfig_server_is_usable (server))
         return server;
     }
   return NULL;

@@ -85,14 +85,18 @@ gboolean                pigeon_autoconfig_result_is_empty (const PigeonAutoconfi
 
 /* The protocols Pigeon can use for this address (usable incoming servers), best first.
  * Free with g_strfreev. */
-char                  **pigeon_autoconfig_result_list_protocols (const PigeonAutoconfigResult *result);
+char **
+pigeon_autoconfig_result_list_protocols (const PigeonAutoconfigResult *result);
 /* The best usable server for PROTOCOL (incoming), or for sending (outgoing: a server of a
  * provider that uses the account's outgoing settings), or NULL. */
-const PigeonAutoconfigServer *pigeon_autoconfig_result_get_incoming (const PigeonAutoconfigResult *result,
-                                                                     const char                   *protocol);
-const PigeonAutoconfigServer *pigeon_autoconfig_result_get_outgoing (const PigeonAutoconfigResult *result);
+const PigeonAutoconfigServer *
+pigeon_autoconfig_result_get_incoming (const PigeonAutoconfigResult *result,
+                                       const char                   *protocol);
+const PigeonAutoconfigServer *
+pigeon_autoconfig_result_get_outgoing (const PigeonAutoconfigResult *result);
 /* Whether incoming servers were found that only take a browser sign-in (OAuth2). */
-gboolean                pigeon_autoconfig_result_needs_oauth2 (const PigeonAutoconfigResult *result);
+gboolean
+pigeon_autoconfig_result_needs_oauth2 (const PigeonAutoconfigResult *result);
 
 /* Fills ACCOUNT's incoming settings from INCOMING, and its outgoing settings from the best
  * outgoing server when INCOMING's provider does not send by itself. */

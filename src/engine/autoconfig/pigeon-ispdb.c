@@ -319,10 +319,12 @@ pigeon_ispdb_parse_domains (GBytes  *document,
   if (provider == NULL)
     return NULL;
 
-  for (xmlNode *child = provider->children; child && domains->len < MAX_DOMAINS; child = child->next)
+  for (xmlNode *child = provider->children; child != NULL; child = child->next)
     {
       g_autofree char *domain = NULL;
 
+      if (domains->len >= MAX_DOMAINS)
+        break;
       if (!pigeon_autoconfig_xml_is (child, "domain"))
         continue;
       domain = pigeon_autoconfig_xml_text (child, 253);

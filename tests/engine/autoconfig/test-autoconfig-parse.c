@@ -524,7 +524,8 @@ test_certificate_error_fingerprint (void)
   g_assert_null (pigeon_certificate_error_dup_sha256 (other));
   /* A SHA-1 fingerprint (20 bytes) is no SHA-256 one. */
   short_one = g_error_new (PIGEON_ERROR, PIGEON_ERROR_CERTIFICATE,
-                           "Fingerprint 51:18:D5:6E:BE:F5:A7:A0:16:B5:94:C9:B5:14:B9:C6:24:2C:EA:FC");
+                           "Fingerprint 51:18:D5:6E:BE:F5:A7:A0:16:B5:94:C9:B5:14:B9:C6:"
+                           "24:2C:EA:FC");
   none = pigeon_certificate_error_dup_sha256 (short_one);
   g_assert_null (none);
 }

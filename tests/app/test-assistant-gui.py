@@ -335,10 +335,13 @@ def searching_shows_a_spinner():
         assert pt.find(manual, "E-mail address", role="text").text == "%s@slow.test" % user
 
 
-tap.run("an address and a password make a working account", address_and_password_make_a_working_account)
+tap.run("an address and a password make a working account",
+        address_and_password_make_a_working_account)
 tap.run("a wrong password says so, and the right one then works", wrong_password_says_so)
-tap.run("an unreachable host says so, and cancelling leaves nothing behind", unreachable_host_says_so)
-tap.run("an untrusted certificate is shown, and trusting it pins it (POP3)", untrusted_certificate_then_pinned)
+tap.run("an unreachable host says so, and cancelling leaves nothing behind",
+        unreachable_host_says_so)
+tap.run("an untrusted certificate is shown, and trusting it pins it (POP3)",
+        untrusted_certificate_then_pinned)
 tap.run("no settings found offers the manual form, prefilled", nothing_found_offers_the_manual_form)
 tap.run("a provider that only allows a browser sign-in says so", browser_sign_in_only_says_so)
 tap.run("searching shows a spinner, and the manual form stays reachable", searching_shows_a_spinner)

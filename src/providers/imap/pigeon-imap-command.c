@@ -58,11 +58,18 @@ pigeon_imap_command_unref (PigeonImapCommand *command)
   if (!g_atomic_ref_count_dec (&command->ref_count))
     return;
   g_free (command->name);
-  g_ptr_array_unref (command->parts);
   if (command->secret_prefix != NULL)
     {
+      /* The line held a credential. */
+      for (guint i = 0; i < command->parts->len; i++)
+        {
+          PigeonImapCommandPart *part = g_ptr_array_index (command->parts, i);
+
+          explicit_bzero (part->text->str, part->text->len);
+        }
       g_free (command->secret_prefix);
     }
+  g_ptr_array_unref (command->parts);
   g_free (command->tag);
   g_clear_pointer (&command->response, pigeon_imap_response_free);
   g_free (command);

@@ -9,6 +9,7 @@
 #include "pigeon-error.h"
 #include "pigeon-imap-command-private.h"
 #include "pigeon-imap-session.h"
+#include "pigeon-imap-uidset.h"
 
 /* LITERAL- (RFC 7888) allows non-synchronising literals up to this size. */
 #define LITERAL_MINUS_MAX 4096
@@ -24,6 +25,7 @@ struct _PigeonImapSession
 
   PigeonImapState state;
   GHashTable *capabilities;   /* upper-case names */
+  guint capability_serial;
   GHashTable *enabled;
   PigeonImapSelected selected;
 
@@ -213,6 +215,32 @@ pigeon_imap_session_has_capabilities (PigeonImapSession *self)
   return g_hash_table_size (self->capabilities) > 0;
 }
 
+char **
+pigeon_imap_session_dup_capability_values (PigeonImapSession *self,
+                                           const char        *prefix)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gsize length = strlen (prefix);
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->capabilities);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (g_ascii_strncasecmp (key, prefix, length) == 0)
+      g_ptr_array_add (out, g_strdup ((const char *) key + length));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+guint
+pigeon_imap_session_get_capability_serial (PigeonImapSession *self)
+{
+  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), 0);
+  return self->capability_serial;
+}
+
 void
 pigeon_imap_session_clear_capabilities (PigeonImapSession *self)
 {
@@ -250,6 +278,7 @@ static void
 set_capabilities (PigeonImapSession     *self,
                   const PigeonImapValue *list)
 {
+  self->capability_serial++;
   g_hash_table_remove_all (self->capabilities);
   for (guint i = 0; i < pigeon_imap_value_get_n_items (list); i++)
     {
@@ -329,6 +358,16 @@ handle_untagged (PigeonImapSession  *self,
     {
       if (self->selected.exists > 0)
         self->selected.exists--;
+    }
+  else if (strcmp (name, "VANISHED") == 0 && pigeon_imap_response_get_n_args (response) == 1)
+    {
+      /* VANISHED without (EARLIER) replaces EXPUNGE once QRESYNC is on. */
+      const char *set = pigeon_imap_value_get_atom (pigeon_imap_response_get_arg (response, 0));
+      g_autoptr(GArray) ranges = set != NULL ? pigeon_imap_uidset_parse (set, 0) : NULL;
+      guint64 count = pigeon_imap_uidset_count (ranges);
+
+      self->selected.exists = count < self->selected.exists
+                                ? self->selected.exists - (guint32) count : 0;
     }
 }
 
@@ -425,24 +464,33 @@ dispatch (PigeonImapSession  *self,
     }
 }
 
-gboolean
-pigeon_imap_session_read_response (PigeonImapSession *self,
-                                   GCancellable      *cancellable,
-                                   GError           **error)
+static gboolean
+read_response (PigeonImapSession *self,
+               gboolean           interruptible,
+               GCancellable      *cancellable,
+               GError           **error)
 {
   PigeonImapParseResult result;
   GError *local_error = NULL;
   g_autofree char *line = NULL;
   gsize length;
 
-  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), FALSE);
-
   if (!check_usable (self, error))
     return FALSE;
 
   line = self->funcs->read_line (self->io, &length, cancellable, &local_error);
   if (line == NULL)
-    return break_session (self, local_error, error);
+    {
+      /* Nothing of a response was consumed: the stream is still in step. */
+      if (interruptible &&
+          (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+           g_error_matches (local_error, PIGEON_ERROR, PIGEON_ERROR_TIMEOUT)))
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      return break_session (self, local_error, error);
+    }
   result = pigeon_imap_parser_feed_line (self->parser, line, length, &local_error);
 
   while (result == PIGEON_IMAP_PARSE_NEED_LITERAL || result == PIGEON_IMAP_PARSE_NEED_LINE)
@@ -476,6 +524,24 @@ pigeon_imap_session_read_response (PigeonImapSession *self,
     return break_session (self, local_error, error);
 
   return dispatch (self, pigeon_imap_parser_steal_response (self->parser), cancellable, error);
+}
+
+gboolean
+pigeon_imap_session_read_response (PigeonImapSession *self,
+                                   GCancellable      *cancellable,
+                                   GError           **error)
+{
+  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), FALSE);
+  return read_response (self, FALSE, cancellable, error);
+}
+
+gboolean
+pigeon_imap_session_read_interruptible (PigeonImapSession *self,
+                                        GCancellable      *cancellable,
+                                        GError           **error)
+{
+  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), FALSE);
+  return read_response (self, TRUE, cancellable, error);
 }
 
 gboolean

@@ -88,6 +88,11 @@ gboolean        pigeon_imap_session_has_capability (PigeonImapSession *self,
 gboolean        pigeon_imap_session_has_capability_prefix (PigeonImapSession *self,
                                                            const char        *prefix);
 gboolean        pigeon_imap_session_has_capabilities (PigeonImapSession *self);
+/* What follows PREFIX in each capability that has it: "AUTH=" gives the SASL mechanisms. */
+char          **pigeon_imap_session_dup_capability_values (PigeonImapSession *self,
+                                                           const char        *prefix);
+/* Counts announcements: a caller can tell whether a response brought a new list. */
+guint           pigeon_imap_session_get_capability_serial (PigeonImapSession *self);
 /* Forgets them (after STARTTLS, login) so the next announcement replaces them. */
 void            pigeon_imap_session_clear_capabilities (PigeonImapSession *self);
 /* Whether ENABLE turned the extension on (ENABLED response). */
@@ -125,6 +130,11 @@ gboolean        pigeon_imap_session_run_simple    (PigeonImapSession *self,
 gboolean        pigeon_imap_session_read_response (PigeonImapSession *self,
                                                    GCancellable      *cancellable,
                                                    GError           **error);
+/* Like read_response, but a cancellation or read timeout before the first byte of a
+ * response leaves the session usable (waiting in IDLE). */
+gboolean        pigeon_imap_session_read_interruptible (PigeonImapSession *self,
+                                                        GCancellable      *cancellable,
+                                                        GError           **error);
 /* Writes raw bytes (IDLE's DONE, a SASL reply) outside any command. */
 gboolean        pigeon_imap_session_write_line    (PigeonImapSession *self,
                                                    const char        *line,

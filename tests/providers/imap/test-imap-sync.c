@@ -433,8 +433,44 @@ test_folder_ops (ImapFixture   *fixture,
   g_assert_cmpint (id, >, 0);
   sync_ok (fixture, PIGEON_SYNC_FLAGS_NONE);
   folders = IMAP_PEER (fixture, "folders");
-  g_assert_nonnull (strstr (folders, "\"Projekte/Gr&APYA3w-e\""));
+  g_assert_nonnull (strstr (folders, "Projekte/Gr&APYA3w-e"));
   g_assert_cmpint (imap_fixture_folder_id (fixture, "Projekte/Größe"), >, 0);
+
+  /* The store has no user calls for these yet: the provider gets the ops directly. */
+  {
+    g_autoptr(PigeonPendingOp) rename = pigeon_pending_op_new (PIGEON_OP_RENAME_FOLDER);
+    g_autoptr(PigeonPendingOp) remove = pigeon_pending_op_new (PIGEON_OP_DELETE_FOLDER);
+    g_autoptr(PigeonPendingOp) stale = pigeon_pending_op_new (PIGEON_OP_RENAME_FOLDER);
+
+    rename->path = g_strdup ("Projekte/Größe");
+    rename->new_path = g_strdup ("Projekte/Übersicht");
+    g_assert_true (pigeon_provider_apply_op (fixture->provider, rename, NULL, &error));
+    g_assert_no_error (error);
+    g_free (folders);
+    folders = IMAP_PEER (fixture, "folders");
+    g_assert_null (strstr (folders, "Projekte/Gr&APYA3w-e"));
+    g_assert_nonnull (strstr (folders, "Projekte/&ANw-bersicht"));
+
+    remove->path = g_strdup ("Projekte/Übersicht");
+    g_assert_true (pigeon_provider_apply_op (fixture->provider, remove, NULL, &error));
+    g_assert_no_error (error);
+    g_free (folders);
+    folders = IMAP_PEER (fixture, "folders");
+    g_assert_null (strstr (folders, "&ANw-bersicht"));
+
+    /* Renaming what is not there any more is dropped, not retried. */
+    stale->path = g_strdup ("Nirgends");
+    stale->new_path = g_strdup ("Irgendwo");
+    g_assert_true (pigeon_provider_apply_op (fixture->provider, stale, NULL, &error));
+    g_assert_no_error (error);
+  }
+  sync_ok (fixture, PIGEON_SYNC_FLAGS_NONE);
+  {
+    g_autoptr(PigeonFolder) gone = pigeon_store_get_folder_by_path (fixture->store,
+                                                                    "Projekte/Größe", NULL);
+
+    g_assert_null (gone);
+  }
 }
 
 /* The connection cut at many points of a sync: each later sync resumes, and in the end the

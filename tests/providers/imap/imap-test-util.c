@@ -278,8 +278,9 @@ pump_thread (gpointer data)
       if (!g_output_stream_write_all (out, buffer, (gsize) n, NULL, NULL, NULL))
         break;
     }
-  g_io_stream_close (G_IO_STREAM (pump->from), NULL, NULL);
-  g_io_stream_close (G_IO_STREAM (pump->to), NULL, NULL);
+  /* shutdown() wakes the other pump's blocking read; close() would not. */
+  g_socket_shutdown (g_socket_connection_get_socket (pump->from), TRUE, TRUE, NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (pump->to), TRUE, TRUE, NULL);
   return NULL;
 }
 
@@ -310,6 +311,8 @@ accept_thread (gpointer data)
       b = g_thread_new ("proxy-down", pump_thread, &down);
       g_thread_join (a);
       g_thread_join (b);
+      g_io_stream_close (G_IO_STREAM (client), NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (server), NULL, NULL);
     }
 }
 

@@ -686,6 +686,15 @@ change_lane_thread (gpointer data)
           if (self->stopping || g_queue_get_length (&self->body_requests) > 0 ||
               (self->replay && self->online && now >= self->replay_not_before))
             break;
+          if (connected && !self->online)
+            {
+              /* No network: no connection either. */
+              g_mutex_unlock (&self->lock);
+              pigeon_provider_disconnect (self->change_provider);
+              g_mutex_lock (&self->lock);
+              connected = FALSE;
+              continue;
+            }
           if (self->replay && self->online)
             until = self->replay_not_before;
           if (connected)

@@ -187,6 +187,14 @@ ends_pass (const GError *error)
          g_error_matches (error, PIGEON_ERROR, PIGEON_ERROR_STORAGE);
 }
 
+/* For g_cancellable_connect: one cancellable cancels another. */
+static void
+cancel_other_cb (GCancellable *source,
+                 gpointer      other)
+{
+  g_cancellable_cancel (other);
+}
+
 static gboolean
 is_stopping (PigeonAccountSync *self)
 {
@@ -447,8 +455,8 @@ wait_for_push (PigeonAccountSync *self,
 {
   g_autoptr(GCancellable) either = g_cancellable_new ();
   g_autoptr(GError) wait_error = NULL;
-  gulong a = g_cancellable_connect (wait, G_CALLBACK (g_cancellable_cancel), either, NULL);
-  gulong b = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel), either, NULL);
+  gulong a = g_cancellable_connect (wait, G_CALLBACK (cancel_other_cb), either, NULL);
+  gulong b = g_cancellable_connect (cancellable, G_CALLBACK (cancel_other_cb), either, NULL);
   gboolean ok;
   gint64 inbox;
 
@@ -620,9 +628,9 @@ sync_lane_thread (gpointer data)
 
       {
         g_autoptr(GCancellable) both = g_cancellable_new ();
-        gulong a = g_cancellable_connect (run, G_CALLBACK (g_cancellable_cancel), both, NULL);
+        gulong a = g_cancellable_connect (run, G_CALLBACK (cancel_other_cb), both, NULL);
         gulong b = g_cancellable_connect (self->stop_cancellable,
-                                          G_CALLBACK (g_cancellable_cancel), both, NULL);
+                                          G_CALLBACK (cancel_other_cb), both, NULL);
 
         run_connected (self, both, &error);
         g_cancellable_disconnect (run, a);

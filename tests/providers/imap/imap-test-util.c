@@ -123,7 +123,10 @@ imap_peer (ImapFixture        *fixture,
            const char * const *args,
            const char         *input)
 {
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "imap_peer.py", NULL);
+  const char *root = g_getenv ("PIGEON_TEST_SOURCE_ROOT");
+  g_autofree char *script = root != NULL
+    ? g_build_filename (root, "tests", "providers", "imap", "imap_peer.py", NULL)
+    : g_test_build_filename (G_TEST_DIST, "imap_peer.py", NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   char *out = NULL;
   g_autofree char *err = NULL;

@@ -1228,6 +1228,77 @@ pigeon_store_set_body (PigeonStore *self,
   return pigeon_store_run_write (self, set_body_func, &bd, error);
 }
 
+typedef struct
+{
+  BodyData *bodies;
+  guint     n_bodies;
+} BodiesData;
+
+static gboolean
+set_bodies_func (PigeonStore *self,
+                 sqlite3     *db,
+                 gpointer     data,
+                 GError     **error)
+{
+  BodiesData *bd = data;
+
+  for (guint i = 0; i < bd->n_bodies; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (set_body_func (self, db, &bd->bodies[i], &local_error))
+        continue;
+      /* Deleted while it was downloading: nothing to keep it for. */
+      if (g_error_matches (local_error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND))
+        continue;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+pigeon_store_set_bodies (PigeonStore    *self,
+                         const gint64   *message_ids,
+                         GBytes * const *raws,
+                         guint           n_bodies,
+                         GError        **error)
+{
+  g_autofree BodyData *bodies = NULL;
+  BodiesData bd;
+  gboolean ok;
+
+  g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
+  g_return_val_if_fail (n_bodies == 0 || (message_ids != NULL && raws != NULL), FALSE);
+
+  if (n_bodies == 0)
+    return TRUE;
+  /* Parsing happens here, on the caller's thread; the writer only writes. */
+  bodies = g_new0 (BodyData, n_bodies);
+  for (guint i = 0; i < n_bodies; i++)
+    {
+      g_autoptr(GMimeMessage) parsed = pigeon_mime_parse (raws[i], NULL);
+
+      bodies[i].message_id = message_ids[i];
+      bodies[i].raw = raws[i];
+      if (parsed != NULL)
+        {
+          bodies[i].envelope = pigeon_message_new ();
+          pigeon_mime_fill_envelope (parsed, bodies[i].envelope);
+          pigeon_mime_extract_text (parsed, &bodies[i].body_text, &bodies[i].envelope->preview,
+                                    &bodies[i].envelope->has_attachments);
+        }
+    }
+  bd = (BodiesData) { bodies, n_bodies };
+  ok = pigeon_store_run_write (self, set_bodies_func, &bd, error);
+  for (guint i = 0; i < n_bodies; i++)
+    {
+      g_clear_pointer (&bodies[i].envelope, pigeon_message_free);
+      g_free (bodies[i].body_text);
+    }
+  return ok;
+}
+
 static gboolean
 get_body_func (PigeonStore *self,
                sqlite3     *db,

@@ -248,6 +248,13 @@ gboolean        pigeon_store_set_body           (PigeonStore   *self,
                                                  gint64         message_id,
                                                  GBytes        *raw,
                                                  GError       **error);
+/* The same for N_BODIES messages in one transaction (a sync downloading many): a message
+ * that has gone meanwhile is skipped. */
+gboolean        pigeon_store_set_bodies         (PigeonStore   *self,
+                                                 const gint64  *message_ids,
+                                                 GBytes * const *raws,
+                                                 guint          n_bodies,
+                                                 GError       **error);
 /* NULL (and no error) when the body is not cached yet. */
 GBytes         *pigeon_store_get_body           (PigeonStore   *self,
                                                  gint64         message_id,

@@ -170,23 +170,26 @@ pigeon_imap_fetch_parse (const PigeonImapResponse *response,
   return TRUE;
 }
 
-/* Header text (RFC 2047 words decoded) on one line; NULL for NIL. */
+/* Header text (unfolded, RFC 2047 words decoded) on one line; NULL for NIL.  The same
+ * cleaning the MIME helpers do, so an envelope and a parsed body agree. */
 static char *
 decode_text (const PigeonImapValue *value)
 {
   g_autofree char *raw = pigeon_imap_value_dup_string (value);
+  g_autofree char *unfolded = NULL;
   char *decoded;
 
   if (raw == NULL)
     return NULL;
-  decoded = g_mime_utils_header_decode_text (NULL, raw);
+  unfolded = g_mime_utils_header_unfold (raw);
+  decoded = g_mime_utils_header_decode_text (NULL, unfolded);
   if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
     {
       g_free (decoded);
-      decoded = g_utf8_make_valid (raw, -1);
+      decoded = g_utf8_make_valid (unfolded, -1);
     }
   for (char *p = decoded; *p; p++)
-    if (*p == '\r' || *p == '\n' || *p == '\t')
+    if ((guchar) *p < 0x20 || *p == 0x7f)
       *p = ' ';
   return g_strstrip (decoded);
 }

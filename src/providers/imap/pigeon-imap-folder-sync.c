@@ -27,6 +27,12 @@
 
 typedef struct
 {
+  GArray *ids;              /* gint64 */
+  GPtrArray *raws;          /* GBytes* */
+} BodyBatch;
+
+typedef struct
+{
   PigeonImapProvider *self;
   PigeonStore *store;
   PigeonFolder *folder;
@@ -37,13 +43,20 @@ typedef struct
   GArray *search;           /* server UIDs as PigeonImapRange (ESEARCH) or guint32 */
   gboolean search_ranges;
   GHashTable *body_ids;     /* uid -> message id, for body prefetch */
+  BodyBatch *batch;         /* bodies of the FETCH being read */
+  GThreadPool *writer;      /* stores batches while the next ones download */
+  GMutex writer_lock;
+  GCond writer_cond;
+  guint batches_queued;
   guint bodies_stored;
-  GError *store_error;      /* a failure inside a response handler */
+  GError *store_error;      /* the writer's first failure */
 } SyncContext;
 
 static void
 sync_context_clear (SyncContext *ctx)
 {
+  g_mutex_clear (&ctx->writer_lock);
+  g_cond_clear (&ctx->writer_cond);
   g_clear_pointer (&ctx->folder, pigeon_folder_free);
   g_clear_pointer (&ctx->vanished, g_ptr_array_unref);
   g_clear_pointer (&ctx->flag_updates, g_array_unref);
@@ -448,6 +461,24 @@ apply_flag_updates (SyncContext *ctx,
 
 /* ------------------------------------------------------------------ bodies */
 
+static BodyBatch *
+body_batch_new (void)
+{
+  BodyBatch *batch = g_new0 (BodyBatch, 1);
+
+  batch->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  batch->raws = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  return batch;
+}
+
+static void
+body_batch_free (BodyBatch *batch)
+{
+  g_array_unref (batch->ids);
+  g_ptr_array_unref (batch->raws);
+  g_free (batch);
+}
+
 static gboolean
 body_cb (PigeonImapCommand  *command,
          PigeonImapResponse *response,
@@ -456,23 +487,73 @@ body_cb (PigeonImapCommand  *command,
   SyncContext *ctx = user_data;
   PigeonImapFetch fetch;
   gint64 id;
-  g_autoptr(GBytes) raw = NULL;
 
   if (g_strcmp0 (response->name, "FETCH") != 0)
     return FALSE;
-  if (!pigeon_imap_fetch_parse (response, &fetch) || fetch.body == NULL)
+  if (!pigeon_imap_fetch_parse (response, &fetch))
+    return TRUE;
+  if (fetch.body == NULL)
     {
-      if (pigeon_imap_fetch_parse (response, &fetch))
-        note_flags (ctx, &fetch);
+      note_flags (ctx, &fetch);
       return TRUE;
     }
   id = GPOINTER_TO_SIZE (g_hash_table_lookup (ctx->body_ids, GUINT_TO_POINTER (fetch.uid)));
-  if (id == 0 || ctx->store_error != NULL)
+  if (id == 0)
     return TRUE;
-  raw = pigeon_imap_value_dup_bytes (fetch.body);
-  if (pigeon_store_set_body (ctx->store, id, raw, &ctx->store_error))
-    ctx->bodies_stored++;
+  g_array_append_val (ctx->batch->ids, id);
+  g_ptr_array_add (ctx->batch->raws, pigeon_imap_value_dup_bytes (fetch.body));
   return TRUE;
+}
+
+/* The writer thread: parse and store one batch (one transaction). */
+static void
+write_batch (gpointer data,
+             gpointer user_data)
+{
+  BodyBatch *batch = data;
+  SyncContext *ctx = user_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = pigeon_store_set_bodies (ctx->store, (const gint64 *) batch->ids->data,
+                                (GBytes * const *) batch->raws->pdata, batch->ids->len, &error);
+  g_mutex_lock (&ctx->writer_lock);
+  if (ok)
+    ctx->bodies_stored += batch->ids->len;
+  else if (ctx->store_error == NULL)
+    ctx->store_error = error;
+  else
+    g_error_free (error);
+  ctx->batches_queued--;
+  g_cond_broadcast (&ctx->writer_cond);
+  g_mutex_unlock (&ctx->writer_lock);
+  body_batch_free (batch);
+}
+
+/* Hands the bodies read so far to the writer, waiting while it is too far behind (so at
+ * most a few batches of bodies are in memory).  FALSE with the writer's error. */
+static gboolean
+queue_batch (SyncContext *ctx,
+             guint       *stored,
+             GError     **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&ctx->writer_lock);
+  while (ctx->batches_queued >= BODIES_IN_FLIGHT && ctx->store_error == NULL)
+    g_cond_wait (&ctx->writer_cond, &ctx->writer_lock);
+  ok = ctx->store_error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&ctx->store_error));
+  else if (ctx->batch->ids->len > 0)
+    {
+      ctx->batches_queued++;
+      g_thread_pool_push (ctx->writer, g_steal_pointer (&ctx->batch), NULL);
+      ctx->batch = body_batch_new ();
+    }
+  *stored = ctx->bodies_stored;
+  g_mutex_unlock (&ctx->writer_lock);
+  return ok;
 }
 
 static gboolean
@@ -490,6 +571,7 @@ prefetch_bodies (SyncContext       *ctx,
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GQueue) in_flight = g_queue_new ();
   guint next = 0;
+  guint stored = 0;
   gboolean ok = TRUE;
 
   pigeon_imap_limits_init_default (&limits);
@@ -514,6 +596,8 @@ prefetch_bodies (SyncContext       *ctx,
   if (uids->len == 0)
     return TRUE;
 
+  ctx->batch = body_batch_new ();
+  ctx->writer = g_thread_pool_new (write_batch, ctx, 1, TRUE, NULL);
   pigeon_provider_report_progress (PIGEON_PROVIDER (ctx->self), ctx->folder->name, 0, uids->len);
   while (ok && (next < uids->len || !g_queue_is_empty (in_flight)))
     {
@@ -541,17 +625,24 @@ prefetch_bodies (SyncContext       *ctx,
         break;
       done = g_queue_pop_head (in_flight);
       ok = pigeon_imap_session_wait (session, done, cancellable, error) &&
-           pigeon_imap_command_check (done, error);
-      if (ok && ctx->store_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&ctx->store_error));
-          ok = FALSE;
-        }
+           pigeon_imap_command_check (done, error) &&
+           queue_batch (ctx, &stored, error);
       if (ok)
         pigeon_provider_report_progress (PIGEON_PROVIDER (ctx->self), ctx->folder->name,
-                                         ctx->bodies_stored, uids->len);
+                                         stored, uids->len);
     }
   g_queue_free_full (g_steal_pointer (&in_flight), (GDestroyNotify) pigeon_imap_command_unref);
+  /* Let the writer finish what it has, then report how it went. */
+  g_thread_pool_free (g_steal_pointer (&ctx->writer), FALSE, TRUE);
+  g_clear_pointer (&ctx->batch, body_batch_free);
+  if (ok && ctx->store_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&ctx->store_error));
+      ok = FALSE;
+    }
+  if (ok)
+    pigeon_provider_report_progress (PIGEON_PROVIDER (ctx->self), ctx->folder->name,
+                                     ctx->bodies_stored, uids->len);
   return ok;
 }
 
@@ -702,9 +793,14 @@ pigeon_imap_sync_one_folder (PigeonImapProvider *self,
   gboolean qresync;
   gboolean ok;
 
+  g_mutex_init (&ctx.writer_lock);
+  g_cond_init (&ctx.writer_cond);
   ctx.folder = pigeon_store_get_folder (store, folder_id, error);
   if (ctx.folder == NULL)
-    return FALSE;
+    {
+      sync_context_clear (&ctx);
+      return FALSE;
+    }
   if (ctx.folder->flags & (PIGEON_FOLDER_FLAG_NOSELECT | PIGEON_FOLDER_FLAG_LOCAL))
     {
       sync_context_clear (&ctx);

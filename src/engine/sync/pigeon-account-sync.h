@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  * For providers whose server keeps the mail, a second provider instance in its own thread
  * (the change lane) replays the user's queued changes within a moment of them being made
  * (the store's ::pending-ops-changed) and downloads bodies the user asked for, even while
- * a long sync runs.  So an account uses at most three connections (IMAP: sync, push, changes).
+ * a long sync runs.  So an account uses at most three connections: syncing, push, changes.
  * Other providers do all of it in the sync lane.
  *
  * The account's runtime properties (state, status text, last error, quota) are updated on

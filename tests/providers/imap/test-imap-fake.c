@@ -26,6 +26,8 @@ typedef struct
   const char *search;      /* the ESEARCH answer */
 } FakeServer;
 
+static void say (GOutputStream *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 static void
 say (GOutputStream *out,
      const char    *format,

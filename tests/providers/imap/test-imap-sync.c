@@ -98,9 +98,9 @@ test_envelope_fields (ImapFixture   *fixture,
     "Content-Disposition: attachment; filename=a.pdf\r\n\r\nJVBERi0=\r\n--b--\r\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
-  g_autofree char *out = imap_peer (fixture, (const char *[]) { "append", "INBOX", NULL }, message);
   PigeonMessage *m;
 
+  g_free (imap_peer (fixture, (const char *[]) { "append", "INBOX", NULL }, message));
   sync_ok (fixture, PIGEON_SYNC_FLAGS_NONE);
   messages = pigeon_store_list_messages (fixture->store, imap_fixture_folder_id (fixture, "INBOX"),
                                          0, 0, &error);
@@ -497,7 +497,6 @@ test_cut_connection (ImapFixture   *fixture,
     g_autoptr(PigeonStore) scratch = NULL;
     g_autoptr(PigeonProvider) provider = NULL;
     ImapFixture other = *fixture;
-    g_autoptr(GPtrArray) folders = NULL;
 
     pigeon_test_make_dirs (&config, &data_dir);
     scratch = pigeon_store_open (data_dir, &error);

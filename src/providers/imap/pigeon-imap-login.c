@@ -33,6 +33,12 @@ conn_write (gpointer io, const void *data, gsize length, GCancellable *cancellab
 }
 
 static gboolean
+conn_write_line (gpointer io, const char *line, GCancellable *cancellable, GError **error)
+{
+  return pigeon_connection_write_line (io, line, cancellable, error);
+}
+
+static gboolean
 conn_write_secret_line (gpointer io, const char *line, const char *trace_prefix,
                         GCancellable *cancellable, GError **error)
 {
@@ -73,6 +79,7 @@ static const PigeonImapIoFuncs connection_funcs = {
   .read_line = conn_read_line,
   .read_bytes = conn_read_bytes,
   .write = conn_write,
+  .write_line = conn_write_line,
   .write_secret_line = conn_write_secret_line,
   .flush = conn_flush,
   .start_tls = conn_start_tls,

@@ -625,6 +625,19 @@ pigeon_imap_session_flush (PigeonImapSession *self,
   return TRUE;
 }
 
+static gboolean
+io_write_line (PigeonImapSession *self,
+               const char        *line,
+               GCancellable      *cancellable,
+               GError           **error)
+{
+  GError *local_error = NULL;
+
+  if (!self->funcs->write_line (self->io, line, cancellable, &local_error))
+    return break_session (self, local_error, error);
+  return TRUE;
+}
+
 gboolean
 pigeon_imap_session_write_line (PigeonImapSession *self,
                                 const char        *line,
@@ -644,8 +657,7 @@ pigeon_imap_session_write_line (PigeonImapSession *self,
         return break_session (self, local_error, error);
       return TRUE;
     }
-  return io_write (self, line, strlen (line), cancellable, error) &&
-         io_write (self, "\r\n", 2, cancellable, error);
+  return io_write_line (self, line, cancellable, error);
 }
 
 /* Sends a synchronising literal's announcement and waits for the server's go-ahead.
@@ -703,35 +715,34 @@ pigeon_imap_session_send (PigeonImapSession *self,
     }
   else
     {
-      non_sync_any = pigeon_imap_session_has_capability (self, "LITERAL+");
+      /* Whole lines, each ending where a literal's bytes follow. */
+      g_autoptr(GString) line = g_string_new (command->tag);
 
-      if (!io_write (self, command->tag, strlen (command->tag), cancellable, error) ||
-          !io_write (self, " ", 1, cancellable, error))
-        return FALSE;
+      non_sync_any = pigeon_imap_session_has_capability (self, "LITERAL+");
+      g_string_append_c (line, ' ');
       for (guint i = 0; i < command->parts->len; i++)
         {
           PigeonImapCommandPart *part = g_ptr_array_index (command->parts, i);
-          g_autofree char *announce = NULL;
           gsize size;
           gboolean non_sync;
 
-          if (!io_write (self, part->text->str, part->text->len, cancellable, error))
-            return FALSE;
+          g_string_append_len (line, part->text->str, (gssize) part->text->len);
           if (part->literal == NULL)
             continue;
           size = g_bytes_get_size (part->literal);
           non_sync = non_sync_any ||
                      (pigeon_imap_session_has_capability (self, "LITERAL-") &&
                       size <= LITERAL_MINUS_MAX);
-          announce = g_strdup_printf ("{%" G_GSIZE_FORMAT "%s}\r\n", size, non_sync ? "+" : "");
-          if (!io_write (self, announce, strlen (announce), cancellable, error))
+          g_string_append_printf (line, "{%" G_GSIZE_FORMAT "%s}", size, non_sync ? "+" : "");
+          if (!io_write_line (self, line->str, cancellable, error))
             return FALSE;
+          g_string_truncate (line, 0);
           if (!non_sync && !wait_for_literal_go_ahead (self, command, cancellable, error))
             return command->done;
           if (!io_write (self, g_bytes_get_data (part->literal, NULL), size, cancellable, error))
             return FALSE;
         }
-      if (!io_write (self, "\r\n", 2, cancellable, error))
+      if (!io_write_line (self, line->str, cancellable, error))
         return FALSE;
     }
   if (command->continuation_func != NULL)

@@ -26,6 +26,9 @@ typedef struct
                                   GError **error);
   gboolean (*write)              (gpointer io, const void *data, gsize length,
                                   GCancellable *cancellable, GError **error);
+  /* LINE and CR LF; the protocol trace shows the line (write() shows a byte count). */
+  gboolean (*write_line)         (gpointer io, const char *line, GCancellable *cancellable,
+                                  GError **error);
   gboolean (*write_secret_line)  (gpointer io, const char *line, const char *trace_prefix,
                                   GCancellable *cancellable, GError **error);
   gboolean (*flush)              (gpointer io, GCancellable *cancellable, GError **error);

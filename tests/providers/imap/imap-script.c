@@ -202,6 +202,16 @@ script_write (gpointer      io,
 }
 
 static gboolean
+script_write_line (gpointer      io,
+                   const char   *line,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  return script_write (io, line, strlen (line), cancellable, error) &&
+         script_write (io, "\r\n", 2, cancellable, error);
+}
+
+static gboolean
 script_write_secret_line (gpointer      io,
                           const char   *line,
                           const char   *trace_prefix,
@@ -265,6 +275,7 @@ static const PigeonImapIoFuncs script_funcs = {
   .read_line = script_read_line,
   .read_bytes = script_read_bytes,
   .write = script_write,
+  .write_line = script_write_line,
   .write_secret_line = script_write_secret_line,
   .flush = script_flush,
   .start_tls = script_start_tls,

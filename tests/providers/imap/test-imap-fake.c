@@ -24,7 +24,44 @@ typedef struct
   GThread *thread;
   Hostile hostile;         /* answers the envelope FETCH; NULL: a normal answer */
   const char *search;      /* the ESEARCH answer */
+  const char *caps;        /* after login; NULL: IMAP4rev1 LITERAL+ ESEARCH UIDPLUS */
+  guint64 modseq;          /* HIGHESTMODSEQ; 0: the server has no CONDSTORE */
+  GMutex lock;
+  GPtrArray *log;          /* every command received, without its tag */
 } FakeServer;
+
+static gboolean
+has_cap (FakeServer *server,
+         const char *cap)
+{
+  g_autofree char *padded = g_strdup_printf (" %s ", server->caps);
+  g_autofree char *needle = g_strdup_printf (" %s ", cap);
+
+  return strstr (padded, needle) != NULL;
+}
+
+/* Whether the client sent a command starting with PREFIX, and forget the log. */
+static gboolean
+sent (FakeServer *server,
+      const char *prefix)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&server->lock);
+  for (guint i = 0; i < server->log->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (server->log, i), prefix))
+      found = TRUE;
+  g_mutex_unlock (&server->lock);
+  return found;
+}
+
+static void
+forget (FakeServer *server)
+{
+  g_mutex_lock (&server->lock);
+  g_ptr_array_set_size (server->log, 0);
+  g_mutex_unlock (&server->lock);
+}
 
 static void say (GOutputStream *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -49,7 +86,7 @@ static const char envelope_fetch[] =
   "\"<m%u@fake>\") BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL) "
   "BODY[HEADER.FIELDS (REFERENCES)] {2}\r\n\r\n)\r\n";
 
-/* One client, one line at a time. */
+/* One client, one line at a time: a mailbox INBOX of three messages and an empty Archive. */
 static void
 serve (FakeServer        *server,
        GSocketConnection *connection)
@@ -57,14 +94,17 @@ serve (FakeServer        *server,
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_autoptr(GDataInputStream) in =
     g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  const char *caps = server->caps;
+  gboolean archive = FALSE;
 
-  say (out, "* OK [CAPABILITY IMAP4rev1 LITERAL+ ESEARCH UIDPLUS] fake ready\r\n");
+  say (out, "* OK [CAPABILITY IMAP4rev1 LITERAL+] fake ready\r\n");
   for (;;)
     {
       g_autofree char *line = g_data_input_stream_read_line (in, NULL, server->cancellable, NULL);
       g_auto(GStrv) words = NULL;
       const char *tag;
       const char *command;
+      const char *rest;
 
       if (line == NULL)
         return;
@@ -74,26 +114,67 @@ serve (FakeServer        *server,
         return;
       tag = words[0];
       command = words[1];
+      rest = line + strlen (tag) + 1;
+      g_mutex_lock (&server->lock);
+      g_ptr_array_add (server->log, g_strdup (rest));
+      g_mutex_unlock (&server->lock);
+
       if (g_ascii_strcasecmp (command, "LOGIN") == 0)
-        say (out, "%s OK [CAPABILITY IMAP4rev1 LITERAL+ ESEARCH UIDPLUS] Logged in\r\n", tag);
+        say (out, "%s OK [CAPABILITY %s] Logged in\r\n", tag, caps);
+      else if (g_ascii_strcasecmp (command, "CAPABILITY") == 0)
+        say (out, "* CAPABILITY %s\r\n%s OK done\r\n", caps, tag);
       else if (g_ascii_strcasecmp (command, "LIST") == 0)
-        say (out, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n%s OK done\r\n", tag);
-      else if (g_ascii_strcasecmp (command, "SELECT") == 0)
-        say (out, "* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n"
-             "%s OK [READ-WRITE] done\r\n", tag);
+        say (out, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+             "* LIST (\\HasNoChildren) \"/\" Archive\r\n%s OK done\r\n", tag);
+      else if (g_ascii_strcasecmp (command, "SELECT") == 0 ||
+               g_ascii_strcasecmp (command, "EXAMINE") == 0)
+        {
+          archive = strstr (rest, "Archive") != NULL;
+          say (out, "* %u EXISTS\r\n* OK [UIDVALIDITY %u] ok\r\n* OK [UIDNEXT %u] ok\r\n",
+               archive ? 0 : 3, archive ? 9 : 7, archive ? 1 : 4);
+          if (server->modseq != 0)
+            say (out, "* OK [HIGHESTMODSEQ %" G_GUINT64_FORMAT "] ok\r\n", server->modseq);
+          say (out, "%s OK [READ-WRITE] done\r\n", tag);
+        }
       else if (g_ascii_strcasecmp (command, "UID") == 0 && g_str_has_prefix (words[2], "SEARCH"))
-        say (out, "* ESEARCH (TAG \"%s\") UID ALL %s\r\n%s OK done\r\n", tag,
-             server->search ? server->search : "1:3", tag);
+        {
+          if (archive)
+            say (out, "%s OK done\r\n", tag);
+          else if (has_cap (server, "ESEARCH"))
+            say (out, "* ESEARCH (TAG \"%s\") UID ALL %s\r\n%s OK done\r\n", tag,
+                 server->search ? server->search : "1:3", tag);
+          else
+            say (out, "* SEARCH 1 2 3\r\n%s OK done\r\n", tag);
+        }
       else if (g_ascii_strcasecmp (command, "UID") == 0 && g_str_has_prefix (words[2], "FETCH"))
         {
-          if (server->hostile != NULL)
+          if (strstr (rest, "CHANGEDSINCE") != NULL)
+            say (out, "* 2 FETCH (UID 2 FLAGS (\\Seen \\Flagged) MODSEQ (%" G_GUINT64_FORMAT "))\r\n",
+                 server->modseq);
+          else if (strstr (rest, "ENVELOPE") == NULL)
+            for (guint i = 1; i <= 3; i++)
+              say (out, "* %u FETCH (UID %u FLAGS (\\Seen))\r\n", i, i);
+          else if (server->hostile != NULL)
             {
               server->hostile (out, tag);
               return;
             }
-          for (guint i = 3; i >= 1; i--)
-            say (out, envelope_fetch, i, i, i, i);
+          else
+            for (guint i = 3; i >= 1; i--)
+              say (out, envelope_fetch, i, i, i, i);
           say (out, "%s OK done\r\n", tag);
+        }
+      else if (g_ascii_strcasecmp (command, "UID") == 0 &&
+               (g_str_has_prefix (words[2], "COPY") || g_str_has_prefix (words[2], "MOVE")))
+        {
+          /* UID COPY|MOVE 2 Archive: the message becomes UID 1 there */
+          gboolean uidplus = has_cap (server, "UIDPLUS");
+
+          if (g_str_has_prefix (words[2], "MOVE"))
+            say (out, "%s* 2 EXPUNGE\r\n%s OK done\r\n",
+                 uidplus ? "* OK [COPYUID 9 2 1] moved\r\n" : "", tag);
+          else
+            say (out, "%s OK %sdone\r\n", tag, uidplus ? "[COPYUID 9 2 1] " : "");
         }
       else if (g_ascii_strcasecmp (command, "LOGOUT") == 0)
         {
@@ -140,6 +221,9 @@ fixture_setup (Fixture       *fixture,
   g_autoptr(GSocketAddress) effective = NULL;
 
   pigeon_providers_register ();
+  g_mutex_init (&fixture->server.lock);
+  fixture->server.log = g_ptr_array_new_with_free_func (g_free);
+  fixture->server.caps = "IMAP4rev1 LITERAL+ ESEARCH UIDPLUS";
   fixture->server.listener = g_socket_listener_new ();
   fixture->server.cancellable = g_cancellable_new ();
   g_socket_listener_add_address (fixture->server.listener, address, G_SOCKET_TYPE_STREAM,
@@ -187,6 +271,8 @@ fixture_teardown (Fixture       *fixture,
   g_thread_join (fixture->server.thread);
   g_object_unref (fixture->server.listener);
   g_object_unref (fixture->server.cancellable);
+  g_ptr_array_unref (fixture->server.log);
+  g_mutex_clear (&fixture->server.lock);
   pigeon_store_close (fixture->store);
   g_object_unref (fixture->store);
   g_object_unref (fixture->account);
@@ -388,6 +474,157 @@ test_nonsense (Fixture       *fixture,
   g_assert_cmpuint (inbox_count (fixture), ==, 1);
 }
 
+static PigeonProvider *
+new_provider (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  PigeonProvider *provider = pigeon_provider_new ("imap", fixture->account, fixture->store,
+                                                  &error);
+
+  g_assert_no_error (error);
+  pigeon_provider_set_password (provider, "secret");
+  return provider;
+}
+
+static PigeonMessage *
+inbox_message (Fixture *fixture,
+               guint32  uid)
+{
+  g_autoptr(PigeonFolder) inbox = pigeon_store_get_folder_by_path (fixture->store, "INBOX", NULL);
+
+  return pigeon_store_get_message_by_uid (fixture->store, inbox->id, uid, NULL);
+}
+
+/* A server with CONDSTORE but neither QRESYNC nor ESEARCH: plain UID SEARCH the first
+ * time, then only what changed since the last HIGHESTMODSEQ, and no UID SEARCH when the
+ * counts show nothing was added or removed. */
+static void
+test_condstore (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonMessage) m = NULL;
+
+  fixture->server.caps = "IMAP4rev1 LITERAL+ CONDSTORE";
+  fixture->server.modseq = 5;
+  g_assert_true (sync_inbox (fixture, &error));
+  g_assert_no_error (error);
+  g_assert_true (sent (&fixture->server, "SELECT INBOX (CONDSTORE)"));
+  g_assert_true (sent (&fixture->server, "UID SEARCH ALL"));
+  g_assert_cmpuint (inbox_count (fixture), ==, 3);
+
+  forget (&fixture->server);
+  fixture->server.modseq = 6;
+  g_assert_true (sync_inbox (fixture, &error));
+  g_assert_no_error (error);
+  g_assert_true (sent (&fixture->server, "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE 5)"));
+  g_assert_false (sent (&fixture->server, "UID SEARCH"));
+  m = inbox_message (fixture, 2);
+  g_assert_true (m->flags & PIGEON_MESSAGE_FLAG_FLAGGED);
+
+  /* Nothing changed: not even the flags are asked for. */
+  forget (&fixture->server);
+  g_assert_true (sync_inbox (fixture, &error));
+  g_assert_false (sent (&fixture->server, "UID FETCH"));
+}
+
+/* Without CONDSTORE every flag is compared. */
+static void
+test_no_condstore (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server.caps = "IMAP4rev1";
+  g_assert_true (sync_inbox (fixture, &error));
+  forget (&fixture->server);
+  g_assert_true (sync_inbox (fixture, &error));
+  g_assert_no_error (error);
+  g_assert_true (sent (&fixture->server, "UID FETCH 1:3 (UID FLAGS)"));
+}
+
+/* A move without MOVE: COPY, \Deleted, UID EXPUNGE; COPYUID gives the moved row its UID,
+ * and without UIDPLUS the row is dropped until the next sync brings it back. */
+static void
+check_move_fallback (Fixture  *fixture,
+                     gboolean  uidplus)
+{
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonMessage) m = NULL;
+  g_autoptr(PigeonMessage) moved = NULL;
+  g_autoptr(PigeonFolder) archive = NULL;
+
+  fixture->server.caps = uidplus ? "IMAP4rev1 LITERAL+ UIDPLUS" : "IMAP4rev1 LITERAL+";
+  g_assert_true (sync_inbox (fixture, &error));
+  m = inbox_message (fixture, 2);
+  archive = pigeon_store_get_folder_by_path (fixture->store, "Archive", &error);
+  g_assert_nonnull (archive);
+  g_assert_true (pigeon_store_move_messages (fixture->store, &m->id, 1, archive->id, &error));
+
+  forget (&fixture->server);
+  provider = new_provider (fixture);
+  g_assert_true (pigeon_provider_replay_pending_ops (provider, NULL, &error));
+  g_assert_no_error (error);
+  pigeon_provider_disconnect (provider);
+  g_assert_true (sent (&fixture->server, "UID COPY 2 Archive"));
+  g_assert_true (sent (&fixture->server, "UID STORE 2 +FLAGS (\\Deleted)"));
+  g_assert_true (sent (&fixture->server, uidplus ? "UID EXPUNGE 2" : "EXPUNGE"));
+  g_assert_false (sent (&fixture->server, "UID MOVE"));
+
+  moved = pigeon_store_get_message (fixture->store, m->id, NULL);
+  if (uidplus)
+    {
+      g_assert_nonnull (moved);
+      g_assert_cmpint (moved->folder_id, ==, archive->id);
+      g_assert_cmpuint (moved->uidvalidity, ==, 9);
+      g_assert_cmpuint (moved->uid, ==, 1);
+    }
+  else
+    g_assert_null (moved);
+}
+
+static void
+test_move_uidplus (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  check_move_fallback (fixture, TRUE);
+}
+
+static void
+test_move_plain (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  check_move_fallback (fixture, FALSE);
+}
+
+/* With MOVE: one command, and COPYUID from its untagged OK. */
+static void
+test_move (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonMessage) m = NULL;
+  g_autoptr(PigeonMessage) moved = NULL;
+  g_autoptr(PigeonFolder) archive = NULL;
+
+  fixture->server.caps = "IMAP4rev1 LITERAL+ UIDPLUS MOVE";
+  g_assert_true (sync_inbox (fixture, &error));
+  m = inbox_message (fixture, 2);
+  archive = pigeon_store_get_folder_by_path (fixture->store, "Archive", &error);
+  g_assert_true (pigeon_store_move_messages (fixture->store, &m->id, 1, archive->id, &error));
+  forget (&fixture->server);
+  provider = new_provider (fixture);
+  g_assert_true (pigeon_provider_replay_pending_ops (provider, NULL, &error));
+  g_assert_no_error (error);
+  pigeon_provider_disconnect (provider);
+  g_assert_true (sent (&fixture->server, "UID MOVE 2 Archive"));
+  g_assert_false (sent (&fixture->server, "UID COPY"));
+  moved = pigeon_store_get_message (fixture->store, m->id, NULL);
+  g_assert_cmpuint (moved->uid, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -405,6 +642,11 @@ main (int   argc,
   ADD ("bye-mid-fetch", test_bye_mid_fetch);
   ADD ("absurd-search", test_absurd_search);
   ADD ("nonsense", test_nonsense);
+  ADD ("condstore", test_condstore);
+  ADD ("no-condstore", test_no_condstore);
+  ADD ("move", test_move);
+  ADD ("move-fallback-uidplus", test_move_uidplus);
+  ADD ("move-fallback-plain", test_move_plain);
 #undef ADD
 
   return g_test_run ();

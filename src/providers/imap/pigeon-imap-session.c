@@ -704,7 +704,7 @@ pigeon_imap_session_send (PigeonImapSession *self,
     {
       PigeonImapCommandPart *part = g_ptr_array_index (command->parts, 0);
       g_autofree char *line = g_strdup_printf ("%s %s", command->tag, part->text->str);
-      g_autofree char *prefix = g_strdup_printf ("%s %s", command->tag, command->secret_prefix);
+      g_autofree char *prefix = g_strdup_printf ("%s %s ", command->tag, command->secret_prefix);
       GError *local_error = NULL;
       gboolean ok;
 

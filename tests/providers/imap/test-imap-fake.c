@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "pigeon-error.h"
@@ -198,6 +200,9 @@ server_thread (gpointer data)
 
       if (connection == NULL)
         return NULL;
+      /* Answers go out line by line: without this, Nagle and delayed ACKs cost 40 ms each. */
+      g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                           1, NULL);
       serve (server, connection);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }

@@ -744,6 +744,12 @@ change_lane_thread (gpointer data)
 
       self->replay = FALSE;
       g_mutex_unlock (&self->lock);
+      if (pigeon_store_count_pending_ops (self->store, NULL) == 0)
+        {
+          /* Nothing queued (done by the sync lane meanwhile): no need to connect. */
+          g_mutex_lock (&self->lock);
+          continue;
+        }
       ok = pigeon_provider_connect (self->change_provider, self->stop_cancellable, &error) &&
            replay (self, self->change_provider, self->stop_cancellable, &error);
       g_mutex_lock (&self->lock);

@@ -163,11 +163,12 @@ pigeon_imap_wait_for_changes (PigeonImapProvider *self,
   self->idle_changed = FALSE;
   for (;;)
     {
-      gint64 left = (deadline - g_get_monotonic_time ()) / G_USEC_PER_SEC;
+      gint64 left_us = deadline - g_get_monotonic_time ();
+      gint64 left = (left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
       gboolean cancelled = FALSE;
       gboolean ok;
 
-      if (left <= 0 || self->idle_changed)
+      if (left_us <= 0 || self->idle_changed)
         return TRUE;
       if (pigeon_imap_session_has_capability (session, "IDLE"))
         ok = idle_once (self, session, (guint) MIN (left, IDLE_RENEW_SECONDS), &cancelled,

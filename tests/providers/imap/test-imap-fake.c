@@ -340,10 +340,14 @@ test_normal (Fixture       *fixture,
              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonFolder) archive = NULL;
 
   g_assert_true (sync_inbox (fixture, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (inbox_count (fixture), ==, 3);
+  /* No SPECIAL-USE here: the role comes from the name. */
+  archive = pigeon_store_get_folder_by_path (fixture->store, "Archive", &error);
+  g_assert_cmpint (archive->role, ==, PIGEON_FOLDER_ROLE_ARCHIVE);
 }
 
 static void
@@ -630,6 +634,28 @@ test_move (Fixture       *fixture,
   g_assert_cmpuint (moved->uid, ==, 1);
 }
 
+/* Without IDLE, waiting for changes asks with NOOP. */
+static void
+test_no_idle (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  g_assert_true (sync_inbox (fixture, &error));
+  forget (&fixture->server);
+  provider = new_provider (fixture);
+  start = g_get_monotonic_time ();
+  g_assert_true (pigeon_provider_wait_for_changes (provider, 1, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC - 100000);
+  g_assert_true (sent (&fixture->server, "EXAMINE INBOX"));
+  g_assert_true (sent (&fixture->server, "NOOP"));
+  g_assert_false (sent (&fixture->server, "IDLE"));
+  pigeon_provider_disconnect (provider);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -652,6 +678,7 @@ main (int   argc,
   ADD ("move", test_move);
   ADD ("move-fallback-uidplus", test_move_uidplus);
   ADD ("move-fallback-plain", test_move_plain);
+  ADD ("no-idle", test_no_idle);
 #undef ADD
 
   return g_test_run ();

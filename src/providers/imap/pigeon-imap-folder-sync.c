@@ -116,7 +116,7 @@ pigeon_imap_ensure_selected (PigeonImapSession  *session,
                              GError            **error)
 {
   const PigeonImapSelected *selected = pigeon_imap_session_get_selected (session);
-  g_autofree char *mailbox = pigeon_imap_folder_mailbox (folder);
+  g_autofree char *mailbox = pigeon_imap_folder_mailbox (session, folder);
 
   if (pigeon_imap_session_get_state (session) == PIGEON_IMAP_STATE_SELECTED &&
       !selected->read_only && g_strcmp0 (selected->mailbox, mailbox) == 0)
@@ -806,19 +806,18 @@ pigeon_imap_sync_one_folder (PigeonImapProvider *self,
       sync_context_clear (&ctx);
       return TRUE;
     }
-  mailbox = pigeon_imap_folder_mailbox (ctx.folder);
-  if (!(flags & (PIGEON_SYNC_FLAGS_FULL | PIGEON_SYNC_FLAGS_BODIES)) &&
-      unchanged_since_last_sync (self, ctx.folder, mailbox))
-    {
-      sync_context_clear (&ctx);
-      return TRUE;
-    }
-
   session = pigeon_imap_get_work_session (self, cancellable, error);
   if (session == NULL)
     {
       sync_context_clear (&ctx);
       return FALSE;
+    }
+  mailbox = pigeon_imap_folder_mailbox (session, ctx.folder);
+  if (!(flags & (PIGEON_SYNC_FLAGS_FULL | PIGEON_SYNC_FLAGS_BODIES)) &&
+      unchanged_since_last_sync (self, ctx.folder, mailbox))
+    {
+      sync_context_clear (&ctx);
+      return TRUE;
     }
 
   qresync = pigeon_imap_session_is_enabled (session, "QRESYNC") && ctx.folder->uidvalidity != 0 &&

@@ -10,19 +10,23 @@
 #include "pigeon-imap-utf7.h"
 
 char *
-pigeon_imap_path_to_mailbox (const char *path)
+pigeon_imap_path_to_mailbox (PigeonImapSession *session,
+                             const char        *path)
 {
   if (g_ascii_strcasecmp (path, "INBOX") == 0)
     return g_strdup ("INBOX");
+  if (pigeon_imap_session_uses_utf8_names (session))
+    return g_strdup (path);
   return pigeon_imap_utf7_encode (path);
 }
 
 char *
-pigeon_imap_folder_mailbox (const PigeonFolder *folder)
+pigeon_imap_folder_mailbox (PigeonImapSession  *session,
+                            const PigeonFolder *folder)
 {
   if (folder->remote_id != NULL)
     return g_strdup (folder->remote_id);
-  return pigeon_imap_path_to_mailbox (folder->path);
+  return pigeon_imap_path_to_mailbox (session, folder->path);
 }
 
 typedef struct
@@ -30,6 +34,7 @@ typedef struct
   PigeonImapProvider *self;
   GPtrArray *folders;       /* PigeonFolder* */
   GHashTable *seen;         /* raw names */
+  gboolean utf8_names;
 } ListContext;
 
 static PigeonFolderRole
@@ -50,7 +55,8 @@ special_use_role (const char *attribute)
 }
 
 static PigeonFolder *
-folder_from_list (const PigeonImapResponse *response)
+folder_from_list (const PigeonImapResponse *response,
+                  gboolean                  utf8_names)
 {
   PigeonImapValue *attributes = pigeon_imap_response_get_arg (response, 0);
   PigeonImapValue *delimiter = pigeon_imap_response_get_arg (response, 1);
@@ -72,7 +78,8 @@ folder_from_list (const PigeonImapResponse *response)
     }
   else
     {
-      folder->path = pigeon_imap_utf7_decode (raw);
+      if (!utf8_names)
+        folder->path = pigeon_imap_utf7_decode (raw);
       if (folder->path == NULL)
         folder->path = g_strdup (raw);
     }
@@ -153,7 +160,7 @@ list_cb (PigeonImapCommand  *command,
 
   if (g_strcmp0 (response->name, "LIST") == 0)
     {
-      PigeonFolder *folder = folder_from_list (response);
+      PigeonFolder *folder = folder_from_list (response, ctx->utf8_names);
 
       if (folder != NULL && !g_hash_table_contains (ctx->seen, folder->remote_id))
         {
@@ -256,7 +263,7 @@ pigeon_imap_sync_folder_list (PigeonImapProvider *self,
 
   folders = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ctx = (ListContext) { self, folders, seen };
+  ctx = (ListContext) { self, folders, seen, pigeon_imap_session_uses_utf8_names (session) };
 
   list = pigeon_imap_command_new ("LIST \"\" \"*\"");
   if (pigeon_imap_session_has_capability (session, "LIST-EXTENDED"))

@@ -56,11 +56,11 @@ ensure_idle_session (PigeonImapProvider *self,
   if (self->idle != NULL)
     return self->idle;
 
-  inbox = pigeon_store_get_folder_by_role (store, PIGEON_FOLDER_ROLE_INBOX, NULL);
-  mailbox = inbox != NULL ? pigeon_imap_folder_mailbox (inbox) : g_strdup ("INBOX");
   session = pigeon_imap_open_session (self, "idle", cancellable, error);
   if (session == NULL)
     return NULL;
+  inbox = pigeon_store_get_folder_by_role (store, PIGEON_FOLDER_ROLE_INBOX, NULL);
+  mailbox = inbox != NULL ? pigeon_imap_folder_mailbox (session, inbox) : g_strdup ("INBOX");
   pigeon_imap_session_set_unsolicited_func (session, idle_unsolicited_cb, self);
   if (!pigeon_imap_session_select (session, mailbox, TRUE, NULL, NULL, NULL, cancellable, error))
     return NULL;

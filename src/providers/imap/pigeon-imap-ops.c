@@ -244,7 +244,7 @@ apply_move (PigeonImapProvider    *self,
       return dropped (op, "the message is no longer on the server");
     }
 
-  dest_mailbox = pigeon_imap_folder_mailbox (dest);
+  dest_mailbox = pigeon_imap_folder_mailbox (session, dest);
   if (pigeon_imap_session_has_capability (session, "MOVE"))
     {
       command = pigeon_imap_command_new ("UID MOVE");
@@ -337,7 +337,7 @@ apply_append (PigeonImapProvider    *self,
   if (session == NULL)
     return FALSE;
 
-  mailbox = pigeon_imap_folder_mailbox (folder);
+  mailbox = pigeon_imap_folder_mailbox (session, folder);
   flags = pigeon_imap_flags_to_string (op->flags_add);
   command = pigeon_imap_command_new ("APPEND");
   pigeon_imap_command_add_astring (command, mailbox);
@@ -377,6 +377,7 @@ apply_append (PigeonImapProvider    *self,
 /* The wire name of a folder path, preferring the name the server listed. */
 static char *
 mailbox_for_path (PigeonImapProvider *self,
+                  PigeonImapSession  *session,
                   const char         *path)
 {
   PigeonStore *store = pigeon_provider_get_store (PIGEON_PROVIDER (self));
@@ -384,7 +385,7 @@ mailbox_for_path (PigeonImapProvider *self,
 
   if (folder != NULL && folder->remote_id != NULL)
     return g_strdup (folder->remote_id);
-  return pigeon_imap_path_to_mailbox (path);
+  return pigeon_imap_path_to_mailbox (session, path);
 }
 
 /* Leaves MAILBOX if it is selected: it is about to be renamed or deleted. */
@@ -439,7 +440,7 @@ apply_folder_op (PigeonImapProvider    *self,
   switch (op->kind)
     {
     case PIGEON_OP_CREATE_FOLDER:
-      mailbox = pigeon_imap_path_to_mailbox (op->path);
+      mailbox = pigeon_imap_path_to_mailbox (session, op->path);
       command = pigeon_imap_command_new ("CREATE");
       pigeon_imap_command_add_astring (command, mailbox);
       if (!run_folder_command (session, command, "ALREADYEXISTS", NULL, op, cancellable, error))
@@ -460,15 +461,15 @@ apply_folder_op (PigeonImapProvider    *self,
 
     case PIGEON_OP_RENAME_FOLDER:
       {
-        g_autofree char *new_mailbox = pigeon_imap_path_to_mailbox (op->new_path);
+        g_autofree char *new_mailbox = pigeon_imap_path_to_mailbox (session, op->new_path);
 
         /* The store already renamed the row; until the next LIST it keeps the old wire
          * name. */
-        mailbox = mailbox_for_path (self, op->new_path);
+        mailbox = mailbox_for_path (self, session, op->new_path);
         if (g_strcmp0 (mailbox, new_mailbox) == 0)
           {
             g_free (mailbox);
-            mailbox = pigeon_imap_path_to_mailbox (op->path);
+            mailbox = pigeon_imap_path_to_mailbox (session, op->path);
           }
         if (!leave_mailbox (session, mailbox, cancellable, error))
           return FALSE;
@@ -479,7 +480,7 @@ apply_folder_op (PigeonImapProvider    *self,
       }
 
     case PIGEON_OP_DELETE_FOLDER:
-      mailbox = mailbox_for_path (self, op->path);
+      mailbox = mailbox_for_path (self, session, op->path);
       if (!leave_mailbox (session, mailbox, cancellable, error))
         return FALSE;
       command = pigeon_imap_command_new ("DELETE");

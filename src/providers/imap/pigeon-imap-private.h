@@ -45,9 +45,12 @@ void               pigeon_imap_release_broken    (PigeonImapProvider *self);
 gboolean           pigeon_imap_sync_folder_list  (PigeonImapProvider *self,
                                                   GCancellable       *cancellable,
                                                   GError            **error);
-/* The folder's name on the wire (modified UTF-7). */
-char              *pigeon_imap_folder_mailbox    (const PigeonFolder *folder);
-char              *pigeon_imap_path_to_mailbox   (const char *path);
+/* The folder's name on the wire (the listed name; else the path in modified UTF-7, or
+ * UTF-8 where the session uses it). */
+char              *pigeon_imap_folder_mailbox    (PigeonImapSession  *session,
+                                                  const PigeonFolder *folder);
+char              *pigeon_imap_path_to_mailbox   (PigeonImapSession  *session,
+                                                  const char         *path);
 
 /* pigeon-imap-folder-sync.c */
 gboolean           pigeon_imap_sync_one_folder   (PigeonImapProvider *self,

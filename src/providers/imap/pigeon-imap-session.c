@@ -249,6 +249,18 @@ pigeon_imap_session_clear_capabilities (PigeonImapSession *self)
 }
 
 gboolean
+pigeon_imap_session_uses_utf8_names (PigeonImapSession *self)
+{
+  g_return_val_if_fail (PIGEON_IS_IMAP_SESSION (self), FALSE);
+
+  /* A server that speaks only IMAP4rev2 names mailboxes in UTF-8; so does one after
+   * ENABLE UTF8=ACCEPT.  Otherwise names are modified UTF-7. */
+  return (g_hash_table_contains (self->capabilities, "IMAP4REV2") &&
+          !g_hash_table_contains (self->capabilities, "IMAP4REV1")) ||
+         g_hash_table_contains (self->enabled, "UTF8=ACCEPT");
+}
+
+gboolean
 pigeon_imap_session_is_enabled (PigeonImapSession *self,
                                 const char        *extension)
 {
@@ -278,6 +290,12 @@ static void
 set_capabilities (PigeonImapSession     *self,
                   const PigeonImapValue *list)
 {
+  /* IMAP4rev2 (RFC 9051) includes these whether or not the server lists them. */
+  static const char *rev2[] = {
+    "NAMESPACE", "UNSELECT", "UIDPLUS", "ESEARCH", "ENABLE", "IDLE", "SASL-IR",
+    "LIST-EXTENDED", "LIST-STATUS", "MOVE", "LITERAL-", "SPECIAL-USE",
+  };
+
   self->capability_serial++;
   g_hash_table_remove_all (self->capabilities);
   for (guint i = 0; i < pigeon_imap_value_get_n_items (list); i++)
@@ -287,6 +305,9 @@ set_capabilities (PigeonImapSession     *self,
       if (atom != NULL)
         g_hash_table_add (self->capabilities, g_ascii_strup (atom, -1));
     }
+  if (g_hash_table_contains (self->capabilities, "IMAP4REV2"))
+    for (guint i = 0; i < G_N_ELEMENTS (rev2); i++)
+      g_hash_table_add (self->capabilities, g_strdup (rev2[i]));
 }
 
 static void

@@ -98,6 +98,8 @@ char          **pigeon_imap_session_dup_capability_values (PigeonImapSession *se
 guint           pigeon_imap_session_get_capability_serial (PigeonImapSession *self);
 /* Forgets them (after STARTTLS, login) so the next announcement replaces them. */
 void            pigeon_imap_session_clear_capabilities (PigeonImapSession *self);
+/* Whether mailbox names travel as UTF-8 rather than modified UTF-7. */
+gboolean        pigeon_imap_session_uses_utf8_names (PigeonImapSession *self);
 /* Whether ENABLE turned the extension on (ENABLED response). */
 gboolean        pigeon_imap_session_is_enabled    (PigeonImapSession *self,
                                                    const char        *extension);

@@ -38,6 +38,28 @@ test_greeting (void)
   imap_script_assert_done (script);
 }
 
+/* IMAP4rev2 includes extensions a server need not list; alone it also means UTF-8 names. */
+static void
+test_imap4rev2 (void)
+{
+  g_autoptr(ImapScript) rev2 = imap_script_new (SCRIPT ("S: * OK [CAPABILITY IMAP4rev2] ready"));
+  g_autoptr(ImapScript) both =
+    imap_script_new (SCRIPT ("S: * OK [CAPABILITY IMAP4rev1 IMAP4rev2] ready"));
+  g_autoptr(ImapScript) rev1 = imap_script_new (SCRIPT ("S: * OK [CAPABILITY IMAP4rev1] ready"));
+  g_autoptr(PigeonImapSession) a = start (rev2);
+  g_autoptr(PigeonImapSession) b = start (both);
+  g_autoptr(PigeonImapSession) c = start (rev1);
+
+  g_assert_true (pigeon_imap_session_has_capability (a, "ESEARCH"));
+  g_assert_true (pigeon_imap_session_has_capability (a, "MOVE"));
+  g_assert_true (pigeon_imap_session_has_capability (a, "UIDPLUS"));
+  g_assert_true (pigeon_imap_session_uses_utf8_names (a));
+  g_assert_true (pigeon_imap_session_has_capability (b, "IDLE"));
+  g_assert_false (pigeon_imap_session_uses_utf8_names (b));
+  g_assert_false (pigeon_imap_session_has_capability (c, "MOVE"));
+  g_assert_false (pigeon_imap_session_uses_utf8_names (c));
+}
+
 static void
 test_greeting_preauth (void)
 {
@@ -533,6 +555,7 @@ main (int   argc,
 
   g_test_add_func ("/imap/session/greeting", test_greeting);
   g_test_add_func ("/imap/session/greeting-preauth", test_greeting_preauth);
+  g_test_add_func ("/imap/session/imap4rev2", test_imap4rev2);
   g_test_add_func ("/imap/session/greeting-bye", test_greeting_bye);
   g_test_add_func ("/imap/session/greeting-garbage", test_greeting_garbage);
   g_test_add_func ("/imap/session/pipelining", test_pipelining);

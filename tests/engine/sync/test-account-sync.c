@@ -718,6 +718,31 @@ test_poll_pending_ops (Fixture      *fixture,
   test_pending_ops (fixture, data);
 }
 
+static guint requested_before;
+
+static gboolean
+archive_synced_again (Fixture *fixture)
+{
+  g_autofree char *order = synced_list ();
+
+  return synced_count () > requested_before && g_str_has_suffix (order, "Archive/1");
+}
+
+/* The user opens a folder: it is synced next, within a moment, even while waiting. */
+static void
+test_request_folder (Fixture      *fixture,
+                     gconstpointer data)
+{
+  g_autoptr(PigeonFolder) archive = NULL;
+
+  start (fixture);
+  g_assert_true (wait_for (fixture, is_idle, 5));
+  archive = pigeon_store_get_folder_by_path (fixture->store, "Archive", NULL);
+  requested_before = synced_count ();
+  pigeon_account_sync_request_folder (fixture->sync, archive->id);
+  g_assert_true (wait_for (fixture, archive_synced_again, 1));
+}
+
 typedef struct
 {
   gboolean done;
@@ -780,6 +805,8 @@ main (int   argc,
   ADD ("offline", "fake-push", test_offline);
   ADD ("poll", "fake-poll", test_poll);
   ADD ("poll-pending-ops", "fake-poll", test_poll_pending_ops);
+  ADD ("request-folder", "fake-push", test_request_folder);
+  ADD ("request-folder-one-lane", "fake-poll", test_request_folder);
   ADD ("fetch-body", "fake-push", test_fetch_body);
   ADD ("fetch-body-one-lane", "fake-poll", test_fetch_body);
 #undef ADD

@@ -44,7 +44,9 @@ typedef struct
   gboolean search_ranges;
   GHashTable *body_ids;     /* uid -> message id, for body prefetch */
   BodyBatch *batch;         /* bodies of the FETCH being read */
-  GThreadPool *writer;      /* stores batches while the next ones download */
+  GThreadPool *writer;      /* stores batches while the next ones download: two threads,
+                             * so MIME parsing runs in parallel (the store serialises the
+                             * writes themselves) */
   GMutex writer_lock;
   GCond writer_cond;
   guint batches_queued;
@@ -597,7 +599,7 @@ prefetch_bodies (SyncContext       *ctx,
     return TRUE;
 
   ctx->batch = body_batch_new ();
-  ctx->writer = g_thread_pool_new (write_batch, ctx, 1, TRUE, NULL);
+  ctx->writer = g_thread_pool_new (write_batch, ctx, 2, TRUE, NULL);
   pigeon_provider_report_progress (PIGEON_PROVIDER (ctx->self), ctx->folder->name, 0, uids->len);
   while (ok && (next < uids->len || !g_queue_is_empty (in_flight)))
     {

@@ -146,6 +146,34 @@ test_trace_has_no_secrets (ImapFixture   *fixture,
   g_mutex_unlock (&trace_lock);
 }
 
+/* COMPRESS=DEFLATE (skipped on loopback unless asked for): a whole sync through it. */
+static void
+test_compress (ImapFixture   *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonFolder) inbox = NULL;
+
+  pigeon_test_harness_seed (fixture->user, 300, NULL);
+  g_setenv ("PIGEON_IMAP_COMPRESS", "always", TRUE);
+  g_mutex_lock (&trace_lock);
+  g_string_truncate (trace, 0);
+  g_mutex_unlock (&trace_lock);
+  g_assert_true (pigeon_provider_connect (fixture->provider, NULL, &error));
+  g_assert_true (pigeon_provider_sync_folders (fixture->provider, NULL, &error));
+  inbox = pigeon_store_get_folder_by_path (fixture->store, "INBOX", &error);
+  g_assert_true (pigeon_provider_sync_folder (fixture->provider, inbox->id,
+                                              PIGEON_SYNC_FLAGS_BODIES, NULL, &error));
+  g_assert_no_error (error);
+  g_unsetenv ("PIGEON_IMAP_COMPRESS");
+  g_mutex_lock (&trace_lock);
+  g_assert_nonnull (strstr (trace->str, "COMPRESS DEFLATE"));
+  g_mutex_unlock (&trace_lock);
+  g_clear_pointer (&inbox, pigeon_folder_free);
+  inbox = pigeon_store_get_folder_by_path (fixture->store, "INBOX", &error);
+  g_assert_cmpuint (inbox->total, ==, 300);
+}
+
 static void
 test_unreachable (ImapFixture   *fixture,
                   gconstpointer  data)
@@ -178,6 +206,7 @@ main (int   argc,
   ADD ("wrong-password", test_wrong_password);
   ADD ("untrusted-certificate", test_untrusted_certificate);
   ADD ("trace-has-no-secrets", test_trace_has_no_secrets);
+  ADD ("compress", test_compress);
   ADD ("unreachable", test_unreachable);
 #undef ADD
 

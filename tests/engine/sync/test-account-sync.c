@@ -560,7 +560,7 @@ test_push (Fixture      *fixture,
   fake.push = TRUE;
   g_cond_broadcast (&fake.cond);
   g_mutex_unlock (&fake.lock);
-  g_assert_true (wait_for (fixture, inbox_synced_again, 1));
+  g_assert_true (wait_for (fixture, inbox_synced_again, 2));
   order = synced_list ();
   g_assert_true (g_str_has_suffix (order, "Archive/1 INBOX/1"));
 }
@@ -594,7 +594,7 @@ test_pending_ops (Fixture      *fixture,
   queued = g_get_monotonic_time ();
   g_assert_true (pigeon_store_change_flags (fixture->store, &message->id, 1,
                                             PIGEON_MESSAGE_FLAG_SEEN, 0, &error));
-  g_assert_true (wait_for (fixture, one_applied, 1));
+  g_assert_true (wait_for (fixture, one_applied, 2));
   g_test_message ("replayed after %.0f ms", (g_get_monotonic_time () - queued) / 1000.0);
   g_assert_cmpuint (pigeon_store_count_pending_ops (fixture->store, NULL), ==, 0);
 }
@@ -623,7 +623,7 @@ test_backoff (Fixture      *fixture,
 
       g_test_message ("retry %u after %.0f ms", i + 1, gap);
       g_assert_cmpfloat (gap, >=, expected_ms[i] * 0.75 - 5);
-      g_assert_cmpfloat (gap, <=, expected_ms[i] * 1.25 + 150);
+      g_assert_cmpfloat (gap, <=, expected_ms[i] * 1.25 + 400);  /* slack for a busy machine */
     }
   g_assert_null (pigeon_account_get_last_error (fixture->account));
 }
@@ -740,7 +740,7 @@ test_request_folder (Fixture      *fixture,
   archive = pigeon_store_get_folder_by_path (fixture->store, "Archive", NULL);
   requested_before = synced_count ();
   pigeon_account_sync_request_folder (fixture->sync, archive->id);
-  g_assert_true (wait_for (fixture, archive_synced_again, 1));
+  g_assert_true (wait_for (fixture, archive_synced_again, 2));
 }
 
 typedef struct

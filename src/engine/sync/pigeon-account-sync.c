@@ -250,14 +250,23 @@ run_body_task (PigeonAccountSync *self,
                GTask             *task)
 {
   gint64 id = *(gint64 *) g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  GCancellable *caller = g_task_get_cancellable (task);
+  /* Ended by the caller or by stop(), whichever comes first. */
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gulong a = g_cancellable_connect (caller, G_CALLBACK (cancel_other_cb), cancellable, NULL);
+  gulong b = g_cancellable_connect (self->stop_cancellable, G_CALLBACK (cancel_other_cb),
+                                    cancellable, NULL);
   GError *error = NULL;
+  gboolean ok;
 
-  if (!pigeon_provider_connect (provider, cancellable, &error) ||
-      !pigeon_provider_fetch_body (provider, id, cancellable, &error))
-    g_task_return_error (task, error);
-  else
+  ok = pigeon_provider_connect (provider, cancellable, &error) &&
+       pigeon_provider_fetch_body (provider, id, cancellable, &error);
+  g_cancellable_disconnect (caller, a);
+  g_cancellable_disconnect (self->stop_cancellable, b);
+  if (ok)
     g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 static GTask *

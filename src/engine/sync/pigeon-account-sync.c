@@ -253,7 +253,8 @@ run_body_task (PigeonAccountSync *self,
   GCancellable *caller = g_task_get_cancellable (task);
   /* Ended by the caller or by stop(), whichever comes first. */
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  gulong a = g_cancellable_connect (caller, G_CALLBACK (cancel_other_cb), cancellable, NULL);
+  gulong a = caller != NULL ? g_cancellable_connect (caller, G_CALLBACK (cancel_other_cb),
+                                                     cancellable, NULL) : 0;
   gulong b = g_cancellable_connect (self->stop_cancellable, G_CALLBACK (cancel_other_cb),
                                     cancellable, NULL);
   GError *error = NULL;
@@ -261,7 +262,8 @@ run_body_task (PigeonAccountSync *self,
 
   ok = pigeon_provider_connect (provider, cancellable, &error) &&
        pigeon_provider_fetch_body (provider, id, cancellable, &error);
-  g_cancellable_disconnect (caller, a);
+  if (caller != NULL)
+    g_cancellable_disconnect (caller, a);
   g_cancellable_disconnect (self->stop_cancellable, b);
   if (ok)
     g_task_return_boolean (task, TRUE);

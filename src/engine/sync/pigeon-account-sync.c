@@ -565,6 +565,17 @@ run_connected (PigeonAccountSync *self,
     }
 }
 
+/* After the user acted on a refused login: the keyring's password of now, if there is a
+ * keyring to ask (else the one held stays). */
+static void
+reload_password (PigeonProvider *provider)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!pigeon_provider_load_password (provider, NULL, &error))
+    g_debug ("Keeping the password already known: %s", error->message);
+}
+
 static guint
 backoff_ms (PigeonAccountSync *self,
             guint              failures)
@@ -661,6 +672,8 @@ sync_lane_thread (gpointer data)
           g_message ("%s: %s", pigeon_account_get_name (self->account), error->message);
           report_error (self, error, NULL);
           wait_for_user_or (self, 0, TRUE);
+          /* The user may have entered a new password meanwhile. */
+          reload_password (self->sync_provider);
           failures = 0;
         }
       else
@@ -687,6 +700,7 @@ change_lane_thread (gpointer data)
 {
   PigeonAccountSync *self = data;
   gboolean connected = FALSE;
+  gboolean reload = FALSE;
   gint64 idle_until = 0;
   guint failures = 0;
 
@@ -761,6 +775,9 @@ change_lane_thread (gpointer data)
           g_mutex_lock (&self->lock);
           continue;
         }
+      if (reload)
+        reload_password (self->change_provider);
+      reload = FALSE;
       ok = pigeon_provider_connect (self->change_provider, self->stop_cancellable, &error) &&
            replay (self, self->change_provider, self->stop_cancellable, &error);
       g_mutex_lock (&self->lock);
@@ -777,7 +794,9 @@ change_lane_thread (gpointer data)
         break;
       if (needs_user (error))
         {
-          /* The sync lane tells the user; try again when they act. */
+          /* The sync lane tells the user; try again when they act, with the keyring's
+           * password of then. */
+          reload = TRUE;
           self->replay = TRUE;
           self->replay_not_before = G_MAXINT64;
         }

@@ -169,12 +169,11 @@ test_wrong_password (Fixture      *fixture,
   g_assert_true (wait_for (fixture, shows_auth_error, 10));
   g_test_message ("%s", pigeon_account_get_last_error (fixture->imap.account)->message);
 
-  /* The user enters the right one. */
+  /* The user enters the right one, and says so. */
   g_assert_true (pigeon_secrets_store_sync (pigeon_account_get_id (fixture->imap.account),
                                             PIGEON_SECRET_ROLE_INCOMING, "test",
                                             fixture->imap.password, NULL, &error));
-  pigeon_account_sync_stop (fixture->sync);
-  start (fixture);
+  pigeon_account_sync_retry_now (fixture->sync);
   expected_count = 0;
   g_assert_true (wait_for (fixture, inbox_has_expected, 20));
   g_assert_null (pigeon_account_get_last_error (fixture->imap.account));

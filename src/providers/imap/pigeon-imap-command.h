@@ -50,9 +50,9 @@ void               pigeon_imap_command_set_secret  (PigeonImapCommand *command,
 void               pigeon_imap_command_set_untagged_func (PigeonImapCommand      *command,
                                                           PigeonImapUntaggedFunc  func,
                                                           gpointer                user_data);
-void               pigeon_imap_command_set_continuation_func (PigeonImapCommand          *command,
-                                                              PigeonImapContinuationFunc  func,
-                                                              gpointer                    user_data);
+void               pigeon_imap_command_set_continuation_func (PigeonImapCommand         *command,
+                                                              PigeonImapContinuationFunc func,
+                                                              gpointer                   user_data);
 
 const char        *pigeon_imap_command_get_name    (PigeonImapCommand *command);
 const char        *pigeon_imap_command_get_tag     (PigeonImapCommand *command);

@@ -160,7 +160,8 @@ pigeon_imap_fetch_parse (const PigeonImapResponse *response,
         out->bodystructure = value;
       else if (g_ascii_strncasecmp (name, "BODY[HEADER.FIELDS", 18) == 0)
         out->references = value;
-      else if (g_ascii_strcasecmp (name, "BODY[]") == 0 || g_ascii_strcasecmp (name, "BINARY[]") == 0)
+      else if (g_ascii_strcasecmp (name, "BODY[]") == 0 ||
+               g_ascii_strcasecmp (name, "BINARY[]") == 0)
         {
           if (pigeon_imap_value_get_value_type (value) != PIGEON_IMAP_VALUE_STRING)
             return FALSE;

@@ -613,7 +613,8 @@ prefetch_bodies (SyncContext       *ctx,
           PigeonImapCommand *command;
 
           while (next + count < uids->len && count < BODY_BATCH &&
-                 (count == 0 || bytes + g_array_index (sizes, gint64, next + count) <= BODY_BATCH_BYTES))
+                 (count == 0 ||
+                  bytes + g_array_index (sizes, gint64, next + count) <= BODY_BATCH_BYTES))
             bytes += g_array_index (sizes, gint64, next + count++);
           set = pigeon_imap_uidset_format (&g_array_index (uids, guint32, next), count);
           command = pigeon_imap_command_new ("UID FETCH");
@@ -758,7 +759,8 @@ sync_selected (SyncContext       *ctx,
             {
               g_autoptr(PigeonImapCommand) command = pigeon_imap_command_new ("UID FETCH");
 
-              pigeon_imap_command_add_text (command, " 1:* (UID FLAGS) (CHANGEDSINCE %" G_GUINT64_FORMAT ")",
+              pigeon_imap_command_add_text (command,
+                                            " 1:* (UID FLAGS) (CHANGEDSINCE %" G_GUINT64_FORMAT ")",
                                             folder->highestmodseq);
               pigeon_imap_command_set_untagged_func (command, flags_cb, ctx);
               if (!pigeon_imap_session_run (session, command, cancellable, error))

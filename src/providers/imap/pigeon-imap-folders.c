@@ -92,7 +92,8 @@ folder_from_list (const PigeonImapResponse *response,
 
   for (guint i = 0; i < pigeon_imap_value_get_n_items (attributes); i++)
     {
-      const char *attribute = pigeon_imap_value_get_atom (pigeon_imap_value_get_item (attributes, i));
+      PigeonImapValue *item = pigeon_imap_value_get_item (attributes, i);
+      const char *attribute = pigeon_imap_value_get_atom (item);
       PigeonFolderRole role;
 
       if (attribute == NULL)

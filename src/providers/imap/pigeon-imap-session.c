@@ -367,7 +367,8 @@ handle_untagged (PigeonImapSession  *self,
     {
       for (guint i = 0; i < pigeon_imap_response_get_n_args (response); i++)
         {
-          const char *atom = pigeon_imap_value_get_atom (pigeon_imap_response_get_arg (response, i));
+          PigeonImapValue *arg = pigeon_imap_response_get_arg (response, i);
+          const char *atom = pigeon_imap_value_get_atom (arg);
 
           if (atom != NULL)
             g_hash_table_add (self->enabled, g_ascii_strup (atom, -1));
@@ -593,7 +594,8 @@ pigeon_imap_session_read_greeting (PigeonImapSession *self,
     }
   response = pigeon_imap_parser_steal_response (self->parser);
   if (response->kind != PIGEON_IMAP_RESPONSE_UNTAGGED ||
-      (response->status != PIGEON_IMAP_STATUS_OK && response->status != PIGEON_IMAP_STATUS_PREAUTH &&
+      (response->status != PIGEON_IMAP_STATUS_OK &&
+       response->status != PIGEON_IMAP_STATUS_PREAUTH &&
        response->status != PIGEON_IMAP_STATUS_BYE))
     {
       pigeon_imap_response_free (response);
@@ -608,8 +610,10 @@ pigeon_imap_session_read_greeting (PigeonImapSession *self,
       pigeon_imap_response_free (response);
       return break_session (self, bye, error);
     }
-  self->state = response->status == PIGEON_IMAP_STATUS_PREAUTH ? PIGEON_IMAP_STATE_AUTHENTICATED
-                                                               : PIGEON_IMAP_STATE_NOT_AUTHENTICATED;
+  if (response->status == PIGEON_IMAP_STATUS_PREAUTH)
+    self->state = PIGEON_IMAP_STATE_AUTHENTICATED;
+  else
+    self->state = PIGEON_IMAP_STATE_NOT_AUTHENTICATED;
   pigeon_imap_response_free (response);
   return TRUE;
 }

@@ -20,7 +20,10 @@ pigeonctl=$build/src/cli/pigeonctl
 here=$top/tests/bench/imap
 
 for tool in /usr/bin/time mbsync openssl; do
-  command -v $tool > /dev/null || { echo "bench-imap: $tool is missing (apt-get install time isync openssl)" >&2; exit 1; }
+  command -v $tool > /dev/null || {
+    echo "bench-imap: $tool is missing (apt-get install time isync openssl)" >&2
+    exit 1
+  }
 done
 [ -x "$pigeonctl" ] || { echo "bench-imap: no $pigeonctl; build first" >&2; exit 1; }
 
@@ -47,7 +50,10 @@ measure () {
   /usr/bin/time -v -o "$work/$name.time" "$@" > "$work/$name.out" 2>&1 \
     || { echo "bench-imap: $name failed:" >&2; cat "$work/$name.out" >&2; exit 1; }
   awk -v name="$name" '
-    /Elapsed \(wall clock\)/ { n = split($NF, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i] }
+    /Elapsed \(wall clock\)/ {
+      n = split($NF, t, ":"); s = 0
+      for (i = 1; i <= n; i++) s = s * 60 + t[i]
+    }
     /Maximum resident set size/ { rss = $NF }
     END { printf "%s %.3f %d\n", name, s, rss }' "$work/$name.time" >> "$work/results"
 }
@@ -102,9 +108,11 @@ measure bodies "$pigeonctl" --config-dir "$work/bodies/config" --data-dir "$work
 measure envelope "$pigeonctl" --config-dir "$work/envelope/config" \
   --data-dir "$work/envelope/data" sync bench
 
-mbsync_count=$(ls "$work/maildir/INBOX/cur" "$work/maildir/INBOX/new" 2> /dev/null | grep -vc ':$\|^$' || true)
+mbsync_count=$(ls "$work/maildir/INBOX/cur" "$work/maildir/INBOX/new" 2> /dev/null \
+  | grep -vc ':$\|^$' || true)
 echo
-echo "IMAP sync of $count messages ($(du -sh "$PIGEON_TEST_HB/mail/$user" | cut -f1) on the server; mbsync stored $mbsync_count)"
+size=$(du -sh "$PIGEON_TEST_HB/mail/$user" | cut -f1)
+echo "IMAP sync of $count messages ($size on the server; mbsync stored $mbsync_count)"
 awk '
   { wall[$1] = $2; rss[$1] = $3; order[NR] = $1 }
   END {
@@ -112,7 +120,8 @@ awk '
     for (i = 1; i <= NR; i++)
       printf "%-10s %10.2f %12.1f\n", order[i], wall[order[i]], rss[order[i]] / 1024
     printf "\n"
-    printf "pigeonctl sync --bodies / mbsync:  time %.2fx  RSS %.2fx\n", wall["bodies"] / wall["mbsync"], rss["bodies"] / rss["mbsync"]
+    printf "pigeonctl sync --bodies / mbsync:  time %.2fx  RSS %.2fx\n",
+           wall["bodies"] / wall["mbsync"], rss["bodies"] / rss["mbsync"]
     printf "pigeonctl sync --bodies / raw:     time %.2fx\n", wall["bodies"] / wall["raw"]
     printf "pigeonctl sync (envelopes) / raw:  time %.2fx\n", wall["envelope"] / wall["raw"]
   }' "$work/results"

@@ -111,7 +111,8 @@ fake_sync_folders (PigeonProvider *provider,
                    GCancellable   *cancellable,
                    GError        **error)
 {
-  g_autoptr(GPtrArray) folders = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
+  g_autoptr(GPtrArray) folders =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
   const char *paths[] = { "Archive", "INBOX" };
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
@@ -136,7 +137,8 @@ fake_sync_folder (PigeonProvider  *provider,
 {
   PigeonStore *store = pigeon_provider_get_store (provider);
   g_autoptr(PigeonFolder) folder = pigeon_store_get_folder (store, folder_id, error);
-  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) messages =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
   PigeonMessage *message = pigeon_message_new ();
 
   if (folder == NULL)
@@ -681,7 +683,8 @@ test_offline (Fixture      *fixture,
   lost = g_get_monotonic_time ();
   test_monitor_set_available (fixture->monitor, FALSE);
   g_assert_true (wait_for (fixture, is_offline, 2));
-  g_test_message ("quiet %.0f ms after the network went", (g_get_monotonic_time () - lost) / 1000.0);
+  g_test_message ("quiet %.0f ms after the network went",
+                  (g_get_monotonic_time () - lost) / 1000.0);
   g_assert_cmpuint (fake.connected, ==, 0);
 }
 

@@ -35,7 +35,8 @@ gint64          imap_fixture_folder_id    (ImapFixture   *fixture,
 char           *imap_peer                 (ImapFixture        *fixture,
                                            const char * const *args,
                                            const char         *input);
-#define IMAP_PEER(fixture, ...) imap_peer (fixture, (const char * const[]) { __VA_ARGS__, NULL }, NULL)
+#define IMAP_PEER(fixture, ...) \
+  imap_peer (fixture, (const char * const[]) { __VA_ARGS__, NULL }, NULL)
 
 /* "uid flags…" lines for FOLDER: from the server (peer) and from the store, in the same
  * format, so a test compares them as strings. */

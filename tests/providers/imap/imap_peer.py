@@ -66,7 +66,8 @@ def cmd_messages(imap, folder):
             continue
         uid = re.search(rb"UID (\d+)", item[0]).group(1).decode()
         headers = email.message_from_bytes(item[1])
-        subject = str(email.header.make_header(email.header.decode_header(headers.get("Subject", ""))))
+        decoded = email.header.decode_header(headers.get("Subject", ""))
+        subject = str(email.header.make_header(decoded))
         print(uid, headers.get("Message-ID", "").strip(), subject.replace("\n", " "))
 
 

@@ -151,8 +151,8 @@ serve (FakeServer        *server,
       else if (g_ascii_strcasecmp (command, "UID") == 0 && g_str_has_prefix (words[2], "FETCH"))
         {
           if (strstr (rest, "CHANGEDSINCE") != NULL)
-            say (out, "* 2 FETCH (UID 2 FLAGS (\\Seen \\Flagged) MODSEQ (%" G_GUINT64_FORMAT "))\r\n",
-                 server->modseq);
+            say (out, "* 2 FETCH (UID 2 FLAGS (\\Seen \\Flagged) MODSEQ (%" G_GUINT64_FORMAT
+                 "))\r\n", server->modseq);
           else if (strstr (rest, "ENVELOPE") == NULL)
             for (guint i = 1; i <= 3; i++)
               say (out, "* %u FETCH (UID %u FLAGS (\\Seen))\r\n", i, i);
@@ -465,7 +465,8 @@ nonsense (GOutputStream *out,
           const char    *tag)
 {
   say (out, "* 1 FETCH (UID 1 ENVELOPE (NIL))\r\n");
-  say (out, "* 2 FETCH (UID 0 FLAGS (\\Seen) ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
+  say (out, "* 2 FETCH (UID 0 FLAGS (\\Seen) "
+       "ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n");
   say (out, "* 9 FETCH (UID 99999 FLAGS (\\Seen))\r\n");
   say (out, envelope_fetch, 3, 3, 3, 3);
   say (out, "%s OK done\r\n", tag);

@@ -166,33 +166,42 @@ attachments_in (const char *bodystructure)
   return pigeon_imap_bodystructure_has_attachments (fetch.bodystructure);
 }
 
-#define TEXT_PLAIN "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)"
-#define TEXT_HTML  "(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 40 2 NIL NIL NIL NIL)"
+#define TEXT_PLAIN \
+  "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)"
+#define TEXT_HTML \
+  "(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 40 2 NIL NIL NIL NIL)"
 
 static void
 test_attachments (void)
 {
   /* body text only */
   g_assert_false (attachments_in (TEXT_PLAIN));
-  g_assert_false (attachments_in ("(" TEXT_PLAIN TEXT_HTML " \"ALTERNATIVE\" (\"BOUNDARY\" \"b\") NIL NIL NIL)"));
+  g_assert_false (attachments_in ("(" TEXT_PLAIN TEXT_HTML
+                                  " \"ALTERNATIVE\" (\"BOUNDARY\" \"b\") NIL NIL NIL)"));
   /* an inline image of an HTML mail, without a name */
-  g_assert_false (attachments_in ("(" TEXT_HTML "(\"IMAGE\" \"PNG\" NIL \"<logo>\" NIL \"BASE64\" 900 NIL "
+  g_assert_false (attachments_in ("(" TEXT_HTML
+                                  "(\"IMAGE\" \"PNG\" NIL \"<logo>\" NIL \"BASE64\" 900 NIL "
                                   "(\"inline\" NIL) NIL NIL) \"RELATED\" NIL NIL NIL NIL)"));
   /* a PDF disposed as attachment */
-  g_assert_true (attachments_in ("(" TEXT_PLAIN "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL "
-                                 "\"BASE64\" 4000 NIL (\"attachment\" (\"FILENAME\" \"a.pdf\")) NIL NIL) "
+  g_assert_true (attachments_in ("(" TEXT_PLAIN
+                                 "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL "
+                                 "\"BASE64\" 4000 NIL "
+                                 "(\"attachment\" (\"FILENAME\" \"a.pdf\")) NIL NIL) "
                                  "\"MIXED\" (\"BOUNDARY\" \"x\") NIL NIL NIL)"));
   /* a named part without disposition, nested in alternative-in-mixed */
   g_assert_true (attachments_in ("((" TEXT_PLAIN TEXT_HTML " \"ALTERNATIVE\" NIL NIL NIL NIL)"
-                                 "(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"data.bin\") NIL NIL "
+                                 "(\"APPLICATION\" \"OCTET-STREAM\" "
+                                 "(\"NAME\" \"data.bin\") NIL NIL "
                                  "\"BASE64\" 10 NIL NIL NIL NIL) \"MIXED\" NIL NIL NIL NIL)"));
   /* a text file attached */
   g_assert_true (attachments_in ("(" TEXT_PLAIN "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1 NIL "
                                  "(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\")) NIL NIL) "
                                  "\"MIXED\" NIL NIL NIL NIL)"));
   /* a forwarded message */
-  g_assert_true (attachments_in ("(" TEXT_PLAIN "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 300 "
-                                 "(NIL \"fwd\" NIL NIL NIL NIL NIL NIL NIL NIL) " TEXT_PLAIN " 10 NIL NIL NIL NIL) "
+  g_assert_true (attachments_in ("(" TEXT_PLAIN
+                                 "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 300 "
+                                 "(NIL \"fwd\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+                                 TEXT_PLAIN " 10 NIL NIL NIL NIL) "
                                  "\"MIXED\" NIL NIL NIL NIL)"));
   /* nonsense is no attachment, and no crash */
   g_assert_false (attachments_in ("NIL"));

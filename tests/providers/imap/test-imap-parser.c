@@ -91,7 +91,8 @@ static void
 test_tagged_status (void)
 {
   g_autoptr(PigeonImapResponse) ok = parse_one ("A0042 OK [READ-WRITE] SELECT completed\r\n");
-  g_autoptr(PigeonImapResponse) no = parse_one ("a1 no [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  g_autoptr(PigeonImapResponse) no =
+    parse_one ("a1 no [AUTHENTICATIONFAILED] Authentication failed.\r\n");
   g_autoptr(PigeonImapResponse) bare = parse_one ("x OK\r\n");
 
   g_assert_cmpint (ok->kind, ==, PIGEON_IMAP_RESPONSE_TAGGED);
@@ -115,7 +116,8 @@ static void
 test_code_with_list (void)
 {
   g_autoptr(PigeonImapResponse) r =
-    parse_one ("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n");
+    parse_one ("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] "
+               "Flags permitted.\r\n");
   g_autoptr(PigeonImapResponse) copy =
     parse_one ("A3 OK [COPYUID 1700000000 3:5,9 101:104] Moved UIDs.\r\n");
   PigeonImapValue *flags;
@@ -202,7 +204,8 @@ test_list (void)
     parse_one ("* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n");
   g_autoptr(PigeonImapResponse) nil_delim = parse_one ("* LIST (\\Noselect) NIL \"\"\r\n");
   g_autoptr(PigeonImapResponse) status =
-    parse_one ("* STATUS \"Sent Items\" (MESSAGES 231 UIDNEXT 44292 HIGHESTMODSEQ 90060115205545359)\r\n");
+    parse_one ("* STATUS \"Sent Items\" "
+               "(MESSAGES 231 UIDNEXT 44292 HIGHESTMODSEQ 90060115205545359)\r\n");
   PigeonImapValue *attrs = pigeon_imap_response_get_arg (r, 0);
   PigeonImapValue *items;
   guint64 modseq;
@@ -285,7 +288,8 @@ test_fetch_envelope (void)
   assert_string (pigeon_imap_value_get_item (envelope, 1), "IMAP4rev1 WG mtg summary and minutes");
   cc = pigeon_imap_value_get_item (envelope, 6);
   g_assert_cmpuint (pigeon_imap_value_get_n_items (cc), ==, 2);
-  assert_string (pigeon_imap_value_get_item (pigeon_imap_value_get_item (cc, 1), 0), "John Klensin");
+  assert_string (pigeon_imap_value_get_item (pigeon_imap_value_get_item (cc, 1), 0),
+                 "John Klensin");
   g_assert_true (pigeon_imap_value_is_nil (pigeon_imap_value_get_item (envelope, 7)));
 
   section = pigeon_imap_value_get_item (items, 10);
@@ -300,8 +304,10 @@ static void
 test_bodystructure (void)
 {
   g_autoptr(PigeonImapResponse) r = parse_one (
-    "* 3 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)"
-    "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 4000 NIL (\"attachment\" (\"FILENAME\" \"a.pdf\")) NIL NIL) "
+    "* 3 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" "
+    "12 1 NIL NIL NIL NIL)"
+    "(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 4000 NIL "
+    "(\"attachment\" (\"FILENAME\" \"a.pdf\")) NIL NIL) "
     "\"MIXED\" (\"BOUNDARY\" \"xyz\") NIL NIL NIL))\r\n");
   PigeonImapValue *body = pigeon_imap_value_get_item (pigeon_imap_response_get_arg (r, 0), 1);
   PigeonImapValue *pdf = pigeon_imap_value_get_item (body, 1);
@@ -326,14 +332,16 @@ test_section_atoms (void)
   g_assert_cmpuint (out->len, ==, 1);
   items = pigeon_imap_response_get_arg (g_ptr_array_index (out, 0), 0);
   g_assert_cmpuint (pigeon_imap_value_get_n_items (items), ==, 8);
-  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 0)), ==, "BODY[]<0>");
+  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 0)), ==,
+                   "BODY[]<0>");
   assert_string (pigeon_imap_value_get_item (items, 1), "abc");
   g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 2)), ==,
                    "BODY[1.2.MIME]");
   g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 4)), ==,
                    "BODY[HEADER.FIELDS (A \"B\")]");
   g_assert_true (pigeon_imap_value_is_nil (pigeon_imap_value_get_item (items, 5)));
-  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 6)), ==, "BINARY[2]");
+  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 6)), ==,
+                   "BINARY[2]");
 }
 
 static void
@@ -349,7 +357,8 @@ test_literal8 (void)
   g_assert_cmpuint (out->len, ==, 1);
   items = pigeon_imap_response_get_arg (g_ptr_array_index (out, 0), 0);
   g_assert_cmpuint (pigeon_imap_value_get_n_items (items), ==, 4);
-  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 0)), ==, "BINARY[]");
+  g_assert_cmpstr (pigeon_imap_value_get_atom (pigeon_imap_value_get_item (items, 0)), ==,
+                   "BINARY[]");
   bytes = pigeon_imap_value_dup_bytes (pigeon_imap_value_get_item (items, 1));
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 4);
   g_assert_true (memcmp (g_bytes_get_data (bytes, NULL), "\x00\xff\r\n", 4) == 0);
@@ -418,7 +427,8 @@ test_literal_split (void)
       data = pigeon_imap_value_get_string (pigeon_imap_value_get_item (items, 3), &length);
       g_assert_cmpuint (length, ==, sizeof body - 1);
       g_assert_true (memcmp (data, body, length) == 0);
-      g_assert_cmpuint (pigeon_imap_value_get_n_items (pigeon_imap_value_get_item (items, 5)), ==, 1);
+      g_assert_cmpuint (pigeon_imap_value_get_n_items (pigeon_imap_value_get_item (items, 5)), ==,
+                        1);
       g_assert_cmpstr (((PigeonImapResponse *) g_ptr_array_index (out, 3))->tag, ==, "A1");
     }
 }

@@ -31,7 +31,8 @@ test_greeting (void)
     imap_script_new (SCRIPT ("S: * OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] Dovecot ready."));
   g_autoptr(PigeonImapSession) session = start (script);
 
-  g_assert_cmpint (pigeon_imap_session_get_state (session), ==, PIGEON_IMAP_STATE_NOT_AUTHENTICATED);
+  g_assert_cmpint (pigeon_imap_session_get_state (session), ==,
+                   PIGEON_IMAP_STATE_NOT_AUTHENTICATED);
   g_assert_true (pigeon_imap_session_has_capability (session, "literal+"));
   g_assert_true (pigeon_imap_session_has_capability_prefix (session, "AUTH="));
   g_assert_false (pigeon_imap_session_has_capability (session, "IDLE"));
@@ -411,7 +412,8 @@ static void
 test_malformed_breaks (void)
 {
   g_autoptr(ImapScript) script = imap_script_new (SCRIPT (
-    "S: * OK ready", "C: A1 UID FETCH 1 (FLAGS)", "S: * 1 FETCH (UID 1 FLAGS (\\Seen)", "S: A1 OK"));
+    "S: * OK ready", "C: A1 UID FETCH 1 (FLAGS)", "S: * 1 FETCH (UID 1 FLAGS (\\Seen)",
+    "S: A1 OK"));
   g_autoptr(PigeonImapSession) session = start (script);
   g_autoptr(GError) error = NULL;
 
@@ -436,7 +438,8 @@ static void
 test_dropped (void)
 {
   g_autoptr(ImapScript) script = imap_script_new (SCRIPT (
-    "S: * OK ready", "C: A1 UID FETCH 1 (BODY[])", "S: * 1 FETCH (UID 1 BODY[] {100}", "S: short", "X:"));
+    "S: * OK ready", "C: A1 UID FETCH 1 (BODY[])", "S: * 1 FETCH (UID 1 BODY[] {100}",
+    "S: short", "X:"));
   g_autoptr(PigeonImapSession) session = start (script);
   g_autoptr(GError) error = NULL;
 

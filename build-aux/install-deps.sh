@@ -25,7 +25,7 @@ PKGS_TEST=(
   dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix
   gnome-keyring libsecret-tools dbus dbus-x11 dconf-cli dconf-service
   xvfb at-spi2-core python3 python3-gi python3-dogtail gir1.2-gtk-3.0 imagemagick
-  openssl isync fetchmail
+  openssl isync fetchmail time
   clang libclang-rt-dev clang-format
   sogo sogo-activesync postgresql memcached
 )

@@ -52,7 +52,8 @@ def add_list_remove():
     for directory in (config, data):
         assert pt.find_in_tree(directory, password) is None, pt.find_in_tree(directory, password)
     with open(os.path.join(config, "accounts.ini")) as f:
-        assert "password" not in f.read().lower()
+        keys = [line.split("=", 1)[0] for line in f if "=" in line and not line.startswith("#")]
+    assert not [k for k in keys if "password" in k.lower()], keys
 
     # Removing by name takes the account, its secret and its cache.
     os.makedirs(os.path.join(data, account_id), exist_ok=True)

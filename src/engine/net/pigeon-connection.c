@@ -1380,6 +1380,24 @@ pigeon_connection_get_host (PigeonConnection *self)
   return self->host;
 }
 
+char *
+pigeon_connection_dup_local_address (PigeonConnection *self)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  char *text = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_CONNECTION (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->socket != NULL && !self->closed)
+    address = g_socket_get_local_address (self->socket, NULL);
+  g_mutex_unlock (&self->lock);
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    text = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return text;
+}
+
 GTlsCertificate *
 pigeon_connection_get_peer_certificate (PigeonConnection *self)
 {

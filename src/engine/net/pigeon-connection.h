@@ -54,6 +54,9 @@ gboolean          pigeon_connection_start_tls         (PigeonConnection *self,
 gboolean          pigeon_connection_is_encrypted      (PigeonConnection *self);
 gboolean          pigeon_connection_is_connected      (PigeonConnection *self);
 const char       *pigeon_connection_get_host          (PigeonConnection *self);
+/* This end's IP address as text ("192.0.2.7", "2001:db8::7"), NULL when not connected
+ * (SMTP's EHLO names the client by it). */
+char             *pigeon_connection_dup_local_address (PigeonConnection *self);
 /* The server's certificate (after a handshake, even a refused one) and its SHA-256 of the
  * DER bytes as colon-separated upper-case hex. */
 GTlsCertificate  *pigeon_connection_get_peer_certificate (PigeonConnection *self);

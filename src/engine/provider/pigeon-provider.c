@@ -15,6 +15,8 @@ typedef struct
   PigeonStore *store;
   char *password;
   GMainContext *context;
+  PigeonSendCheckpointFunc checkpoint;
+  gpointer checkpoint_data;
 } PigeonProviderPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PigeonProvider, pigeon_provider, G_TYPE_OBJECT)
@@ -630,6 +632,32 @@ pigeon_provider_send (PigeonProvider      *self,
     return unsupported (self, error);
   return PIGEON_PROVIDER_GET_CLASS (self)->send (self, message, from, recipients, rejected,
                                                  cancellable, error);
+}
+
+void
+pigeon_provider_set_send_checkpoint (PigeonProvider           *self,
+                                     PigeonSendCheckpointFunc  func,
+                                     gpointer                  user_data)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+
+  priv->checkpoint = func;
+  priv->checkpoint_data = user_data;
+}
+
+gboolean
+pigeon_provider_send_checkpoint (PigeonProvider  *self,
+                                 GError         **error)
+{
+  PigeonProviderPrivate *priv = pigeon_provider_get_instance_private (self);
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+
+  if (priv->checkpoint == NULL)
+    return TRUE;
+  return priv->checkpoint (self, priv->checkpoint_data, error);
 }
 
 gboolean

@@ -27,6 +27,7 @@ typedef enum /*< flags >*/
   PIGEON_PROVIDER_CAP_SERVER_SEARCH     = 1 << 8,
   PIGEON_PROVIDER_CAP_URL_HOST          = 1 << 9,  /* the "host" setting may be a URL */
   PIGEON_PROVIDER_CAP_OUTGOING_SETTINGS = 1 << 10, /* uses the account's smtp-* settings */
+  PIGEON_PROVIDER_CAP_SEND_CHECKPOINT   = 1 << 11, /* send calls pigeon_provider_send_checkpoint */
 } PigeonProviderCaps;
 
 typedef enum /*< flags >*/
@@ -199,6 +200,25 @@ gboolean        pigeon_provider_send            (PigeonProvider      *self,
                                                  GPtrArray           *rejected,
                                                  GCancellable        *cancellable,
                                                  GError             **error);
+/*
+ * The point of no return of a send.  A provider with PIGEON_PROVIDER_CAP_SEND_CHECKPOINT
+ * calls pigeon_provider_send_checkpoint from its send vfunc right before the step after
+ * which the server may have taken the message (SMTP: the end of the data); a send that
+ * fails before that call left nothing with the server.  The caller of
+ * pigeon_provider_send (the outbox) sets FUNC to record that moment durably; when FUNC
+ * fails, the provider abandons the send so the server discards the message.  Without
+ * the capability, the caller must assume the server may have the message from the
+ * moment send is called.
+ */
+typedef gboolean (*PigeonSendCheckpointFunc) (PigeonProvider  *provider,
+                                              gpointer         user_data,
+                                              GError         **error);
+void            pigeon_provider_set_send_checkpoint (PigeonProvider           *self,
+                                                     PigeonSendCheckpointFunc  func,
+                                                     gpointer                  user_data);
+/* TRUE when no function is set. */
+gboolean        pigeon_provider_send_checkpoint     (PigeonProvider  *self,
+                                                     GError         **error);
 gboolean        pigeon_provider_wait_for_changes (PigeonProvider *self,
                                                   guint           timeout_seconds,
                                                   GCancellable   *cancellable,

@@ -29,6 +29,7 @@ typedef struct
 /* The command tables of each file. */
 extern const PigeonCtlCommand pigeonctl_account_commands[];
 extern const PigeonCtlCommand pigeonctl_mail_commands[];
+extern const PigeonCtlCommand pigeonctl_send_commands[];
 
 /* Shared helpers (pigeonctl-util.c). */
 gboolean        pigeonctl_parse_options   (PigeonCtl     *ctl,

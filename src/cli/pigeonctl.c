@@ -16,6 +16,7 @@
 static const PigeonCtlCommand *command_tables[] = {
   pigeonctl_account_commands,
   pigeonctl_mail_commands,
+  pigeonctl_send_commands,
 };
 
 static void

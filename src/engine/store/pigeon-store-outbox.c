@@ -1352,10 +1352,10 @@ compare_suggestions (gconstpointer a,
 }
 
 GPtrArray *
-pigeon_store_complete_addresses (PigeonStore  *self,
-                                 const char   *prefix,
-                                 guint         limit,
-                                 GError      **error)
+pigeon_store_suggest_addresses (PigeonStore  *self,
+                                const char   *prefix,
+                                guint         limit,
+                                GError      **error)
 {
   g_autoptr(GHashTable) by_email = NULL;
   g_autoptr(GPtrArray) out = NULL;

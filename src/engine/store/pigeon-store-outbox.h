@@ -200,9 +200,9 @@ void               pigeon_address_suggestion_free (PigeonAddressSuggestion *sugg
 /* Addresses whose e-mail or a word of whose name starts with PREFIX (case-insensitive):
  * from the contacts table (people written to, the server's address book) and from the
  * From, To and Cc of stored mail, most used first, at most LIMIT. */
-GPtrArray         *pigeon_store_complete_addresses (PigeonStore  *self,
-                                                    const char   *prefix,
-                                                    guint         limit,
-                                                    GError      **error);
+GPtrArray         *pigeon_store_suggest_addresses (PigeonStore  *self,
+                                                   const char   *prefix,
+                                                   guint         limit,
+                                                   GError      **error);
 
 G_END_DECLS

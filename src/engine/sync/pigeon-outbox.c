@@ -28,6 +28,7 @@ struct _PigeonOutbox
   guint undo_delay;
   guint n_waiting;
   GMainContext *context;
+  PigeonProvider *sender;
 
   /* The background sender, on the main context. */
   gboolean started;
@@ -79,6 +80,7 @@ pigeon_outbox_finalize (GObject *object)
 
   g_clear_object (&self->account);
   g_clear_object (&self->store);
+  g_clear_object (&self->sender);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pigeon_outbox_parent_class)->finalize (object);
@@ -222,6 +224,16 @@ pigeon_outbox_get_n_waiting (PigeonOutbox *self)
 {
   g_return_val_if_fail (PIGEON_IS_OUTBOX (self), 0);
   return self->n_waiting;
+}
+
+void
+pigeon_outbox_set_sender (PigeonOutbox   *self,
+                          PigeonProvider *sender)
+{
+  g_return_if_fail (PIGEON_IS_OUTBOX (self));
+  g_return_if_fail (sender == NULL || PIGEON_IS_PROVIDER (sender));
+
+  g_set_object (&self->sender, sender);
 }
 
 /* ------------------------------------------------------------------ reports */
@@ -576,7 +588,10 @@ send_due (PigeonOutbox  *self,
         break;
       if (sender.provider == NULL)
         {
-          sender.provider = pigeon_provider_new_for_sending (self->account, self->store, error);
+          sender.provider = self->sender != NULL
+                              ? g_object_ref (self->sender)
+                              : pigeon_provider_new_for_sending (self->account, self->store,
+                                                                 error);
           if (sender.provider == NULL)
             return FALSE;
           sender.checkpoints = (pigeon_provider_get_caps (sender.provider) &

@@ -53,6 +53,11 @@ guint           pigeon_outbox_get_undo_delay   (PigeonOutbox  *self);
 void            pigeon_outbox_set_undo_delay   (PigeonOutbox  *self,
                                                 guint          seconds);
 guint           pigeon_outbox_get_n_waiting    (PigeonOutbox  *self);
+/* The provider to send with.  By default each pass makes one with
+ * pigeon_provider_new_for_sending; a caller that already has one (with its password, say)
+ * may lend it.  The outbox uses it from its passes only, one at a time. */
+void            pigeon_outbox_set_sender       (PigeonOutbox   *self,
+                                                PigeonProvider *sender);
 
 /* Queues RAW (from pigeon_message_builder_build or pigeon_message_prepare_for_sending:
  * CR LF, no Bcc header) for FROM → RECIPIENTS.  SEND_AT 0 sends after the undo delay;

@@ -141,7 +141,7 @@ def make_message(sender, to, token, cc=None, bcc=None, attachment=None):
 
 def parts(raw):
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
     attachments = [(part.get_filename(), part.get_content())
                    for part in message.iter_attachments()]
     return message, body, attachments
@@ -157,7 +157,7 @@ def delivers_byte_for_byte():
     token = "t-bytes-%d" % os.getpid()
     raw = make_message(pt.address(alice), [pt.address(bob)], token,
                        attachment=attachment_bytes())
-    assert b"\r\n" in raw
+    assert b"\r\n.\r\n" in raw and b"\r\n..two dots" in raw   # lines the wire must stuff
 
     result = ctl(dirs, "send", "Mine", input=raw)
     assert result.returncode == 0, result.stderr.decode()

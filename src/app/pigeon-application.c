@@ -9,6 +9,7 @@
 #include "pigeon-accounts-dialog.h"
 #include "pigeon-application.h"
 #include "pigeon-assistant.h"
+#include "pigeon-composer-actions.h"
 #include "pigeon-mime.h"
 #include "pigeon-providers.h"
 #include "pigeon-secrets.h"
@@ -209,6 +210,7 @@ pigeon_application_startup (GApplication *app)
     g_warning ("%s", self->config_error->message);
   g_signal_connect (self->manager, "items-changed", G_CALLBACK (accounts_changed_cb), self);
   sync_sessions (self);
+  pigeon_composer_install (self);
 }
 
 static void

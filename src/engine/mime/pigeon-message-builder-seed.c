@@ -587,6 +587,19 @@ seed_forward (PigeonComposeSeed *seed,
   seed->attachments = attachments_of (message);
 }
 
+/* A draft keeps a field that was not all addresses as it was typed. */
+static char *
+edited_field (GMimeMessage     *message,
+              GMimeAddressType  type,
+              const char       *unparsed_header)
+{
+  const char *raw = g_mime_object_get_header (GMIME_OBJECT (message), unparsed_header);
+
+  if (raw != NULL)
+    return g_mime_utils_header_decode_text (NULL, raw);
+  return format_list (g_mime_message_get_addresses (message, type));
+}
+
 static void
 seed_edit (PigeonComposeSeed *seed,
            GMimeMessage      *message)
@@ -596,9 +609,9 @@ seed_edit (PigeonComposeSeed *seed,
   const char *subject;
 
   seed->from = g_strdup (first_mailbox (g_mime_message_get_from (message)));
-  seed->to = format_list (g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_TO));
-  seed->cc = format_list (g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_CC));
-  seed->bcc = format_list (g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_BCC));
+  seed->to = edited_field (message, GMIME_ADDRESS_TYPE_TO, "X-Pigeon-To");
+  seed->cc = edited_field (message, GMIME_ADDRESS_TYPE_CC, "X-Pigeon-Cc");
+  seed->bcc = edited_field (message, GMIME_ADDRESS_TYPE_BCC, "X-Pigeon-Bcc");
   subject = g_mime_message_get_subject (message);
   seed->subject = g_strdup (subject != NULL ? subject : "");
   if (in_reply_to != NULL)

@@ -25,6 +25,7 @@ struct _PigeonMessageBuilder
   char *from_name;
   char *from_address;
   InternetAddressList *recipients[3];   /* by PigeonRecipientKind */
+  char *unparsed[3];
   char *subject;
   char *text;
   char *html;
@@ -56,7 +57,10 @@ pigeon_message_builder_finalize (GObject *object)
   g_free (self->from_name);
   g_free (self->from_address);
   for (guint i = 0; i < G_N_ELEMENTS (self->recipients); i++)
-    g_clear_object (&self->recipients[i]);
+    {
+      g_clear_object (&self->recipients[i]);
+      g_free (self->unparsed[i]);
+    }
   g_free (self->subject);
   g_free (self->text);
   g_free (self->html);
@@ -332,6 +336,18 @@ pigeon_message_builder_add_recipients (PigeonMessageBuilder  *self,
     }
   internet_address_list_append (self->recipients[kind], clean);
   return TRUE;
+}
+
+void
+pigeon_message_builder_set_unparsed (PigeonMessageBuilder *self,
+                                     PigeonRecipientKind   kind,
+                                     const char           *text)
+{
+  g_return_if_fail (PIGEON_IS_MESSAGE_BUILDER (self));
+  g_return_if_fail (kind <= PIGEON_RECIPIENT_BCC);
+
+  g_free (self->unparsed[kind]);
+  self->unparsed[kind] = one_line (text);
 }
 
 GStrv
@@ -637,6 +653,14 @@ pigeon_message_builder_build (PigeonMessageBuilder  *self,
   set_ascii_header (GMIME_OBJECT (message), "In-Reply-To", in_reply_to);
   set_ascii_header (GMIME_OBJECT (message), "References", self->references);
   set_ascii_header (GMIME_OBJECT (message), "User-Agent", "Pigeon/" PACKAGE_VERSION);
+  if (include_bcc)
+    {
+      static const char *names[] = { "X-Pigeon-To", "X-Pigeon-Cc", "X-Pigeon-Bcc" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        if (self->unparsed[i] != NULL && *self->unparsed[i] != '\0')
+          g_mime_object_set_header (GMIME_OBJECT (message), names[i], self->unparsed[i], "utf-8");
+    }
 
   body = body_part (self);
   if (self->attachments->len > 0)

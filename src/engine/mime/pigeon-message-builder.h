@@ -39,6 +39,12 @@ gboolean     pigeon_message_builder_add_recipients    (PigeonMessageBuilder *sel
                                                        PigeonRecipientKind   kind,
                                                        const char           *text,
                                                        GError              **error);
+/* What the user typed in a field that is not (yet) a list of addresses, kept in a draft
+ * (X-Pigeon-To, -Cc, -Bcc) so reopening it shows the field as it was.  Only written with
+ * INCLUDE_BCC; pigeon_compose_seed_new (EDIT) prefers it to the field. */
+void         pigeon_message_builder_set_unparsed      (PigeonMessageBuilder *self,
+                                                       PigeonRecipientKind   kind,
+                                                       const char           *text);
 /* Every envelope recipient (To, Cc and Bcc), each address once. */
 GStrv        pigeon_message_builder_dup_recipients    (PigeonMessageBuilder *self);
 void         pigeon_message_builder_set_subject       (PigeonMessageBuilder *self,

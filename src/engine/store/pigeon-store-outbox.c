@@ -1183,6 +1183,38 @@ pigeon_store_save_draft_finish (PigeonStore   *self,
   return g_task_propagate_int (G_TASK (result), error);
 }
 
+static gboolean
+discard_draft_func (PigeonStore *self,
+                    sqlite3     *db,
+                    gpointer     data,
+                    GError     **error)
+{
+  return drop_draft (self, db, *(gint64 *) data, error);
+}
+
+void
+pigeon_store_discard_draft_async (PigeonStore         *self,
+                                  gint64               message_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (PIGEON_IS_STORE (self));
+  g_return_if_fail (message_id > 0);
+
+  pigeon_store_run_write_async (self, discard_draft_func, g_memdup2 (&message_id,
+                                                                     sizeof message_id),
+                                g_free, cancellable, callback, user_data);
+}
+
+gboolean
+pigeon_store_discard_draft_finish (PigeonStore   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return pigeon_store_run_write_finish (self, result, error);
+}
+
 /* ------------------------------------------------------------------ completion */
 
 void

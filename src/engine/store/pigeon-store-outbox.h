@@ -188,6 +188,16 @@ gint64             pigeon_store_save_draft_finish (PigeonStore   *self,
                                                    GAsyncResult  *result,
                                                    GError       **error);
 
+/* Removes a draft (sent, or discarded by the user) the way save_draft replaces one. */
+void               pigeon_store_discard_draft_async  (PigeonStore         *self,
+                                                      gint64               message_id,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+gboolean           pigeon_store_discard_draft_finish (PigeonStore   *self,
+                                                      GAsyncResult  *result,
+                                                      GError       **error);
+
 /* An address the composer may offer. */
 typedef struct
 {

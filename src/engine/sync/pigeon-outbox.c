@@ -47,6 +47,7 @@ enum {
   PROP_STORE,
   PROP_UNDO_DELAY,
   PROP_N_WAITING,
+  PROP_BUSY,
   N_PROPS
 };
 
@@ -108,6 +109,9 @@ pigeon_outbox_get_property (GObject    *object,
     case PROP_N_WAITING:
       g_value_set_uint (value, self->n_waiting);
       break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -159,6 +163,9 @@ pigeon_outbox_class_init (PigeonOutboxClass *klass)
   properties[PROP_N_WAITING] =
     g_param_spec_uint ("n-waiting", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_SENT] =
@@ -815,6 +822,7 @@ pass_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->busy = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   if (!g_task_propagate_boolean (G_TASK (result), &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("%s: %s", pigeon_account_get_email (self->account), error->message);
@@ -836,6 +844,7 @@ run_pass (PigeonOutbox *self,
       return;
     }
   self->busy = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   task = g_task_new (self, self->cancellable, pass_done_cb, NULL);
   g_task_set_source_tag (task, run_pass);
   g_task_set_task_data (task, GINT_TO_POINTER (retry_now), NULL);
@@ -928,6 +937,22 @@ pigeon_outbox_start (PigeonOutbox *self)
   update_n_waiting (self);
   /* Whatever a crash or an earlier run left waits no longer. */
   run_pass (self, TRUE);
+}
+
+gboolean
+pigeon_outbox_get_busy (PigeonOutbox *self)
+{
+  g_return_val_if_fail (PIGEON_IS_OUTBOX (self), FALSE);
+  return self->busy;
+}
+
+void
+pigeon_outbox_send_now (PigeonOutbox *self)
+{
+  g_return_if_fail (PIGEON_IS_OUTBOX (self));
+
+  if (self->started)
+    run_pass (self, TRUE);
 }
 
 void

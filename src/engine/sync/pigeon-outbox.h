@@ -40,7 +40,8 @@ G_DECLARE_FINAL_TYPE (PigeonOutbox, pigeon_outbox, PIGEON, OUTBOX, GObject)
  * while the others get the message.
  *
  * Properties: account, store (construct-only), undo-delay (seconds a new message waits so
- * it can be taken back, default 5), n-waiting (QUEUED and SENDING entries).
+ * it can be taken back, default 5), n-waiting (QUEUED and SENDING entries), busy (a pass
+ * is sending in the background: an application should not quit under it).
  * Signals, on the main context the outbox was made in:
  *   ::sent (gint64 id, const char *subject, GStrv rejected)
  *   ::failed (gint64 id, const char *subject, const char *why)   it needs the user
@@ -94,6 +95,10 @@ gboolean        pigeon_outbox_retry            (PigeonOutbox  *self,
  * a send in progress finishes (or fails) first, its state safe in the store either way. */
 void            pigeon_outbox_start            (PigeonOutbox  *self);
 void            pigeon_outbox_stop             (PigeonOutbox  *self);
+gboolean        pigeon_outbox_get_busy         (PigeonOutbox  *self);
+/* Tries what waits now, whatever its next try said (the user's "Send Now", the network
+ * back); a message scheduled for later keeps its time. */
+void            pigeon_outbox_send_now         (PigeonOutbox  *self);
 
 /* One pass, blocking (pigeonctl, tests; never the UI thread): sends every entry that is
  * due, and with RETRY_NOW also those waiting for their next try after a failure (never

@@ -7,108 +7,24 @@ at both sides of the server's acceptance (through a proxy that stops at the righ
 Each test makes its own users."""
 import email
 import email.policy
-import hashlib
-import imaplib
-import json
 import os
-import re
-import select
 import signal
 import socket
-import ssl
 import subprocess
-import threading
+import sys
 import time
 from email.message import EmailMessage
 
-import pigeon_test as pt
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pigeon_test as pt  # noqa: E402
+from smtp_checks import (add_account, assert_exactly_one, ctl, fetch_all,  # noqa: E402
+                         outbox, parts, set_account_value, wait_for, with_token)
+from smtp_proxy import SmtpProxy  # noqa: E402
 
 H = pt.require()
 tap = pt.Tap()
 PIGEONCTL = os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"), "src", "cli",
                          "pigeonctl")
-
-with open(H.ca_file) as f:
-    FINGERPRINT = hashlib.sha256(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest()
-
-
-def ctl(dirs, *args, input=None, timeout=120):
-    config, data = dirs
-    return subprocess.run([PIGEONCTL, "--config-dir", config, "--data-dir", data] + list(args),
-                          input=input, capture_output=True, timeout=timeout)
-
-
-def add_account(user, password, smtp_port=None, smtp_security="starttls", name="Mine"):
-    dirs = pt.make_dirs()
-    result = ctl(dirs, "account", "add", "--name", name, "--email", pt.address(user),
-                 "--real-name", "Zoë Çelik", "--protocol", "imap", "--host", H.host,
-                 "--port", str(H.imaps_port), "--security", "tls",
-                 "--trust-certificate", FINGERPRINT, "--smtp-host", H.host,
-                 "--smtp-port", str(smtp_port or H.submission_port),
-                 "--smtp-security", smtp_security, "--smtp-trust-certificate", FINGERPRINT,
-                 "--password-stdin", input=(password + "\n").encode())
-    assert result.returncode == 0, result.stderr.decode()
-    return dirs
-
-
-def set_account_value(dirs, key, value):
-    path = os.path.join(dirs[0], "accounts.ini")
-    with open(path) as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^%s=.*$" % re.escape(key), "%s=%s" % (key, value), text)
-    assert n == 1, (key, text)
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def outbox(dirs):
-    result = ctl(dirs, "outbox", "Mine", "--json")
-    assert result.returncode == 0, result.stderr.decode()
-    return [json.loads(line) for line in result.stdout.decode().splitlines()]
-
-
-# ------------------------------------------------------------------------------ IMAP side
-def imap(user, password):
-    context = ssl.create_default_context(cafile=H.ca_file)
-    connection = imaplib.IMAP4_SSL(H.host, H.imaps_port, ssl_context=context)
-    connection.login(user, password)
-    return connection
-
-
-def fetch_all(user, password, folder="INBOX"):
-    connection = imap(user, password)
-    try:
-        status, _ = connection.select('"%s"' % folder, readonly=True)
-        if status != "OK":
-            return []
-        status, data = connection.uid("SEARCH", None, "ALL")
-        messages = []
-        for uid in data[0].split():
-            status, parts = connection.uid("FETCH", uid, "(BODY.PEEK[])")
-            messages.append(parts[0][1])
-        return messages
-    finally:
-        connection.logout()
-
-
-def with_token(messages, token):
-    return [m for m in messages if token.encode() in m]
-
-
-def wait_for(user, password, token, count=1, folder="INBOX", timeout=20):
-    return pt.wait_until(lambda: len(with_token(fetch_all(user, password, folder), token)) >= count
-                         and with_token(fetch_all(user, password, folder), token),
-                         timeout=timeout, what="%d message(s) with %s in %s" % (count, token,
-                                                                                   folder))
-
-
-def assert_exactly_one(user, password, token, settle=3.0):
-    """One copy arrived, and after a while still only one."""
-    wait_for(user, password, token)
-    time.sleep(settle)
-    found = with_token(fetch_all(user, password), token)
-    assert len(found) == 1, "%d copies of %s arrived" % (len(found), token)
-
 
 # ------------------------------------------------------------------------------ messages
 SUBJECT = "Grüße aus Köln — 日本語 ✓"
@@ -137,14 +53,6 @@ def make_message(sender, to, token, cc=None, bcc=None, attachment=None):
         message.add_attachment(attachment, maintype="application", subtype="octet-stream",
                                filename=ATTACHMENT_NAME)
     return message.as_bytes()
-
-
-def parts(raw):
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    body = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
-    attachments = [(part.get_filename(), part.get_content())
-                   for part in message.iter_attachments()]
-    return message, body, attachments
 
 
 # ------------------------------------------------------------------------------ tests
@@ -279,92 +187,6 @@ def wrong_password_waits():
 
 
 # ------------------------------------------------------------------------------ kills
-class SmtpProxy:
-    """Relays one client at a time to Postfix's port without AUTH, watching the dialogue:
-    mode "stall" stops reading the client's data after a while (the client then blocks
-    before its final dot), mode "hold" relays everything but keeps the server's answer to
-    the final dot from the client."""
-
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
-        self.listener.bind((H.host, 0))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
-        self.mode = "pass"
-        self.stalled = threading.Event()
-        self.held = threading.Event()
-        self.stop = threading.Event()
-        self.connections = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.stop.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection((H.host, H.smtp_port))
-            self.connections += [client, server]
-            threading.Thread(target=self._relay, args=(client, server, self.mode),
-                             daemon=True).start()
-
-    def _relay(self, client, server, mode):
-        in_data = False
-        data_bytes = 0
-        tail = b""
-        dot_seen = False
-        server_buffer = b""
-        try:
-            while not self.stop.is_set():
-                readable = [server]
-                if not (mode == "stall" and self.stalled.is_set()):
-                    readable.append(client)
-                ready, _, _ = select.select(readable, [], [], 0.2)
-                if server in ready:
-                    chunk = server.recv(65536)
-                    if not chunk:
-                        break
-                    if dot_seen and mode == "hold":
-                        self.held.set()          # the acceptance never reaches the client
-                        continue
-                    server_buffer += chunk
-                    if re.search(rb"(^|\r\n)354[ -]", server_buffer):
-                        in_data = True
-                        server_buffer = b""
-                    client.sendall(chunk)
-                if client in ready:
-                    chunk = client.recv(65536)
-                    if not chunk:
-                        break
-                    if in_data:
-                        data_bytes += len(chunk)
-                        if (tail + chunk).find(b"\r\n.\r\n") >= 0:
-                            dot_seen = True
-                        tail = (tail + chunk)[-4:]
-                    server.sendall(chunk)
-                    if mode == "stall" and in_data and data_bytes > 200000:
-                        self.stalled.set()
-        except OSError:
-            pass
-        finally:
-            # An end of data without its dot: Postfix drops the message.
-            for s in (client, server):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-    def close(self):
-        self.stop.set()
-        self.listener.close()
-        for s in self.connections:
-            try:
-                s.close()
-            except OSError:
-                pass
-
-
 def start_send(dirs, raw):
     config, data = dirs
     process = subprocess.Popen([PIGEONCTL, "--config-dir", config, "--data-dir", data, "send",
@@ -378,7 +200,7 @@ def start_send(dirs, raw):
 def kill_during_data():
     alice, alice_pw = pt.new_user()
     bob, bob_pw = pt.new_user()
-    proxy = SmtpProxy()
+    proxy = SmtpProxy(H)
     try:
         dirs = add_account(alice, alice_pw, smtp_port=proxy.port, smtp_security="none")
         token = "t-kill-data-%d" % os.getpid()
@@ -400,7 +222,7 @@ def kill_during_data():
         assert with_token(fetch_all(bob, bob_pw), token) == [], "delivered without its dot"
 
         # Restarted: nothing of it had reached the server, so it goes again, once.
-        proxy = SmtpProxy()
+        proxy = SmtpProxy(H)
         set_account_value(dirs, "smtp-port", proxy.port)
         result = ctl(dirs, "send", "Mine", "--queued")
         assert result.returncode == 0, result.stderr.decode()
@@ -415,7 +237,7 @@ def kill_during_data():
 def kill_after_acceptance():
     alice, alice_pw = pt.new_user()
     bob, bob_pw = pt.new_user()
-    proxy = SmtpProxy()
+    proxy = SmtpProxy(H)
     try:
         dirs = add_account(alice, alice_pw, smtp_port=proxy.port, smtp_security="none")
         token = "t-kill-accepted-%d" % os.getpid()
@@ -431,7 +253,7 @@ def kill_after_acceptance():
         assert [e["state"] for e in outbox(dirs)] == ["sending"]
 
         # Restarted: it may have gone, so it is not sent again; the user is told why.
-        proxy = SmtpProxy()
+        proxy = SmtpProxy(H)
         set_account_value(dirs, "smtp-port", proxy.port)
         result = ctl(dirs, "send", "Mine", "--queued")
         stderr = result.stderr.decode()

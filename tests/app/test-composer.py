@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The composer driven through AT-SPI against the harness Postfix and Dovecot: typing
+recipients, subject and body and attaching a file delivers them byte for byte (non-ASCII in
+all three) with the copy in Sent; undo stops delivery; a draft survives the program being
+killed; a reply quotes and threads; the outbox waits while the server is away and sends once
+it is back; a typed line break forges no header; a forgotten attachment is caught; typed
+names are completed.  Each test makes its own users."""
+import email
+import email.policy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pigeon_test as pt
+
+H = pt.require()
+sys.path.insert(0, os.path.join(os.environ.get("PIGEON_TEST_SOURCE_ROOT", "."), "tests",
+                                "providers", "smtp"))
+from smtp_checks import (add_account, assert_exactly_one, ctl, fetch_all,  # noqa: E402
+                         outbox, parts, wait_for, with_token)
+from smtp_proxy import SmtpProxy, free_port  # noqa: E402
+
+tap = pt.Tap()
+SUBJECT = "Grüße zum Frühstück — 日本語 ✓"
+BODY = "Hallo Bob,\n\nanbei die Übersicht für Köln.\n\nZoë"
+ATTACHMENT = "Übersicht «März» — naïve.bin"
+
+
+def start(dirs, undo_delay=3):
+    """Pigeon on DIRS, with settings of the test's own (the undo delay, a file chooser that
+    shows its location field)."""
+    config, data = dirs
+    home = os.path.join(os.path.dirname(config), "settings")
+    os.makedirs(os.path.join(home, "glib-2.0", "settings"), exist_ok=True)
+    with open(os.path.join(home, "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write("[io/github/pigeonmail/Pigeon]\nundo-send-delay=%d\n\n"
+                "[org/gtk/settings/file-chooser]\nlocation-mode='filename-entry'\n" % undo_delay)
+    env = dict(os.environ, GSETTINGS_BACKEND="keyfile", XDG_CONFIG_HOME=home)
+    schemas = os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"), "data")
+    if os.path.isfile(os.path.join(schemas, "gschemas.compiled")):
+        env["GSETTINGS_SCHEMA_DIR"] = schemas
+    return pt.start_app([pt.pigeon_binary(), "--config-dir", config, "--data-dir", data], env=env)
+
+
+def open_composer(app):
+    pt.activate(pt.find(app.node, "Compose", role="push button"))
+    return pt.find(app.node, "New Message", role="frame")
+
+
+def fill(composer, to, subject, body):
+    pt.set_text(pt.find(composer, "To", role="text"), to)
+    pt.set_text(pt.find(composer, "Subject", role="text"), subject)
+    pt.set_text(pt.find(composer, "Message body", role="text"), body)
+
+
+def find_frame(app, title, timeout=10):
+    return pt.find(app.node, title, role="frame", timeout=timeout)
+
+
+def attach(app, composer, path):
+    pt.activate(pt.find(composer, "Attach Files", role="push button"))
+    chooser = pt.find(app.node, "Attach Files", role="file chooser")
+    location = pt.wait_until(lambda: [t for t in pt.find_all(chooser, role="text")],
+                             what="the file chooser's location field")[0]
+    pt.set_text(location, path)
+    pt.activate(pt.find(chooser, "Attach", role="push button"))
+    pt.find(composer, "Remove %s" % os.path.basename(path), role="push button")
+
+
+def label_starting(node, prefix, timeout=20):
+    return pt.wait_until(lambda: [n for n in pt.find_all(node, role="label")
+                                  if n.name.startswith(prefix)],
+                         timeout=timeout, what="a label starting with %r" % prefix)[0]
+
+
+def activate_action(name, *target):
+    """An application action over D-Bus, as a desktop shell or the reading window calls it."""
+    parameter = "[<(%s)>]" % ", ".join(target) if target else "[]"
+    result = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.pigeonmail.Pigeon",
+                             "--object-path", "/io/github/pigeonmail/Pigeon", "--method",
+                             "org.gtk.Actions.Activate", name, parameter, "{}"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
+def account_id(dirs):
+    listed = ctl(dirs, "account", "list")
+    return listed.stdout.decode().split("\t")[0]
+
+
+def listed(dirs, folder):
+    result = ctl(dirs, "list", "Mine", folder, "--json")
+    if result.returncode != 0:
+        return []
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+# ------------------------------------------------------------------------------ tests
+def compose_and_send():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    token = "gui-send-%d" % os.getpid()
+    path = os.path.join(os.path.dirname(dirs[0]), ATTACHMENT)
+    data = bytes((i * 13 + 7) & 0xFF for i in range(50000))
+    with open(path, "wb") as f:
+        f.write(data)
+
+    with start(dirs) as app:
+        composer = open_composer(app)
+        fill(composer, "Bob Example <%s>" % pt.address(bob), "%s %s" % (SUBJECT, token), BODY)
+        attach(app, composer, path)
+        pt.screenshot("composer", composer)
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        # The window goes; the main window offers to take it back while it waits.
+        label_starting(app.node, "Sending “%s %s”" % (SUBJECT, token))
+        pt.find(app.node, "Undo", role="push button")
+        pt.screenshot("composer-sending", app.node)
+        (delivered,) = wait_for(bob, bob_pw, token, timeout=30)
+        pt.wait_until(lambda: outbox(dirs) == [], what="the outbox emptying")
+
+    message, body, attachments = parts(delivered)
+    assert message["Subject"] == "%s %s" % (SUBJECT, token), message["Subject"]
+    assert message["To"] == "Bob Example <%s>" % pt.address(bob), message["To"]
+    assert message["From"] == "Zoë Çelik <%s>" % pt.address(alice), message["From"]
+    assert body.rstrip("\n") == BODY, repr(body)
+    assert attachments == [(ATTACHMENT, data)], [a[0] for a in attachments]
+    # The copy in Sent: in the store at once, on the server once the queue is replayed.
+    assert any(token in (m["subject"] or "") for m in listed(dirs, "Sent"))
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    (copy,) = wait_for(alice, alice_pw, token, folder="Sent")
+    assert delivered.endswith(copy), "the copy in Sent differs from what was delivered"
+
+
+def undo_send():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-undo-%d" % os.getpid()
+    with start(dirs, undo_delay=6) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Undo me %s" % token, "Never mind.")
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        pt.activate(pt.find(app.node, "Undo", role="push button"))
+        # Back in a composer, as it was.
+        again = find_frame(app, "Undo me %s" % token)
+        assert pt.find(again, "To", role="text").text == pt.address(bob)
+        assert pt.find(again, "Message body", role="text").text == "Never mind."
+        time.sleep(9)
+        assert with_token(fetch_all(bob, bob_pw), token) == []
+        assert [e for e in outbox(dirs) if e["state"] != "cancelled"] == []
+
+
+def draft_survives_kill():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-draft-%d" % os.getpid()
+    with start(dirs) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Draft %s" % token, "Half a thought, ünd more")
+        # Saved while typing, every few seconds.
+        label_starting(composer, "Draft saved at")
+        app.process.send_signal(signal.SIGKILL)
+        app.process.wait()
+
+    (draft,) = [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")]
+    assert "draft" in draft["flags"], draft
+    with start(dirs) as app:
+        activate_action("open-draft", "'%s'" % account_id(dirs), "int64 %d" % draft["id"])
+        composer = find_frame(app, "Draft %s" % token)
+        assert pt.find(composer, "To", role="text").text == pt.address(bob)
+        assert pt.find(composer, "Message body", role="text").text == "Half a thought, ünd more"
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        wait_for(bob, bob_pw, token, timeout=30)
+        # Sent: the draft is gone.
+        pt.wait_until(lambda: not [m for m in listed(dirs, "Drafts")
+                                   if token in (m["subject"] or "")],
+                      what="the draft leaving Drafts")
+
+
+def reply_quotes_and_threads():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-reply-%d" % os.getpid()
+    pt.deliver(alice, ("From: Bob Example <%s>\r\nTo: %s\r\nSubject: Lunch %s\r\n"
+                       "Message-ID: <%s@example.test>\r\nDate: Fri, 01 Mar 2024 10:00:00 +0000\r\n"
+                       "\r\nShall we eat at the café?\r\n" % (pt.address(bob), pt.address(alice),
+                                                              token, token)))
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    (original,) = [m for m in listed(dirs, "INBOX") if token in (m["subject"] or "")]
+    with start(dirs) as app:
+        # What the reading window's Reply button activates.
+        activate_action("reply", "'%s'" % account_id(dirs), "int64 %d" % original["id"])
+        composer = find_frame(app, "Re: Lunch %s" % token)
+        to = pt.find(composer, "To", role="text")
+        assert to.text == "Bob Example <%s>" % pt.address(bob), to.text
+        body = pt.find(composer, "Message body", role="text")
+        assert "wrote:\n> Shall we eat at the café?" in body.text, body.text
+        body.text = "Yes, at noon.\n\n" + body.text
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        (reply,) = wait_for(bob, bob_pw, "Re: Lunch %s" % token, timeout=30)
+
+    message = email.message_from_bytes(reply, policy=email.policy.default)
+    assert message["In-Reply-To"] == "<%s@example.test>" % token, message["In-Reply-To"]
+    assert "<%s@example.test>" % token in message["References"], message["References"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Yes, at noon."), text
+    assert "> Shall we eat at the café?" in text, text
+    # The original is marked answered.
+    (answered,) = [m for m in listed(dirs, "INBOX") if token in (m["subject"] or "")]
+    assert "answered" in answered["flags"], answered
+
+
+def waits_while_server_away():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    port = free_port(H)
+    dirs = add_account(alice, alice_pw, smtp_port=port, smtp_security="none")
+    token = "gui-away-%d" % os.getpid()
+    proxy = None
+    try:
+        with start(dirs, undo_delay=1) as app:
+            composer = open_composer(app)
+            fill(composer, pt.address(bob), "Away %s" % token, "Wait for me.")
+            pt.activate(pt.find(composer, "Send", role="push button"))
+            label_starting(app.node, "1 message waiting to be sent")
+            pt.screenshot("composer-waiting", app.node)
+            assert [e["state"] for e in outbox(dirs)] == ["queued"]
+            assert with_token(fetch_all(bob, bob_pw), token) == []
+
+            proxy = SmtpProxy(H, port=port)
+            pt.activate(pt.find(app.node, "Send Now", role="push button"))
+            assert_exactly_one(bob, bob_pw, token)
+            pt.wait_until(lambda: outbox(dirs) == [], what="the outbox emptying")
+    finally:
+        if proxy is not None:
+            proxy.close()
+
+
+def no_header_injection():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    carol, carol_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-inject-%d" % os.getpid()
+    with start(dirs, undo_delay=1) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob),
+             "Hello %s\r\nBcc: %s\r\nX-Injected: yes" % (token, pt.address(carol)), "Body")
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        (delivered,) = wait_for(bob, bob_pw, token, timeout=30)
+    header = delivered.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in header and b"\r\nX-Injected:" not in header, header
+    message = email.message_from_bytes(delivered, policy=email.policy.default)
+    assert "\n" not in message["Subject"] and token in message["Subject"], message["Subject"]
+    time.sleep(2)
+    assert with_token(fetch_all(carol, carol_pw), token) == []
+
+
+def forgotten_attachment():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-forgot-%d" % os.getpid()
+    with start(dirs) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Forgot %s" % token, "Please see the attached plan.")
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        question = pt.find(app.node, "Send without an attachment?", role="label").parent
+        while question is not None and question.roleName not in ("alert", "dialog"):
+            question = question.parent
+        pt.screenshot("composer-forgotten-attachment", question)
+        pt.activate(pt.find(question, "Cancel", role="push button"))
+        # Still there, nothing sent.
+        find_frame(app, "Forgot %s" % token)
+        assert outbox(dirs) == []
+
+
+def completes_addresses():
+    alice, alice_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    pt.deliver(alice, "From: Jörg Müller <jorg.mueller@example.test>\r\nTo: %s\r\n"
+                      "Subject: hello\r\n\r\nhi\r\n" % pt.address(alice))
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    with start(dirs) as app:
+        composer = open_composer(app)
+        to = pt.find(composer, "To", role="text")
+        to.grabFocus()
+        pt.set_text(to, "ann@example.test, Mül")
+        suggestion = pt.wait_until(
+            lambda: [n for n in pt.find_all(app.node, role="table cell")
+                     if n.name == "Jörg Müller <jorg.mueller@example.test>"],
+            what="the suggestion for “Mül”")[0]
+        pt.screenshot("composer-completion", app.node)
+        assert suggestion is not None
+
+
+tap.run("compose, attach and send: delivered byte for byte, the copy in Sent", compose_and_send)
+tap.run("undo send returns the message to the composer and stops delivery", undo_send)
+tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
+        draft_survives_kill)
+tap.run("reply quotes the message and threads the answer", reply_quotes_and_threads)
+tap.run("with the server away it waits, says so, and goes once when it is back",
+        waits_while_server_away)
+tap.run("a line break typed in the subject forges no header", no_header_injection)
+tap.run("a message that mentions an attachment without one asks first", forgotten_attachment)
+tap.run("names and addresses seen in mail are offered while typing", completes_addresses)
+tap.finish()

@@ -10,7 +10,9 @@
 #include "pigeon-store-outbox.h"
 
 #define DATA_KEY    "pigeon-composer-address"
-#define DEBOUNCE_MS 120
+/* GtkEntryCompletion looks at the model 300 ms after a key: the suggestions must be there
+ * by then. */
+#define DEBOUNCE_MS 40
 #define SHOWN       8
 
 enum {
@@ -156,8 +158,7 @@ query_done_cb (GObject      *source,
       gtk_list_store_insert_with_values (c->model, NULL, -1, COLUMN_DISPLAY, text,
                                          COLUMN_INSERT, text, -1);
     }
-  if (found->len > 0 && gtk_widget_has_focus (GTK_WIDGET (c->entry)))
-    gtk_entry_completion_complete (c->completion);
+  gtk_entry_completion_complete (c->completion);
 }
 
 static gboolean

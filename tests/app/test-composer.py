@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 
+import pigeon_dogtail  # noqa: F401  (before dogtail: keeps it out of /tmp)
 import pigeon_test as pt
+from dogtail import rawinput
 
 H = pt.require()
 sys.path.insert(0, os.path.join(os.environ.get("PIGEON_TEST_SOURCE_ROOT", "."), "tests",
@@ -31,19 +33,25 @@ ATTACHMENT = "Übersicht «März» — naïve.bin"
 
 
 def start(dirs, undo_delay=3):
-    """Pigeon on DIRS, with settings of the test's own (the undo delay, a file chooser that
-    shows its location field)."""
+    """Pigeon on DIRS, with settings of the test's own (the undo delay; a file chooser that
+    opens in the working directory, the one above DIRS)."""
     config, data = dirs
     home = os.path.join(os.path.dirname(config), "settings")
     os.makedirs(os.path.join(home, "glib-2.0", "settings"), exist_ok=True)
     with open(os.path.join(home, "glib-2.0", "settings", "keyfile"), "w") as f:
         f.write("[io/github/pigeonmail/Pigeon]\nundo-send-delay=%d\n\n"
-                "[org/gtk/settings/file-chooser]\nlocation-mode='filename-entry'\n" % undo_delay)
+                "[org/gtk/settings/file-chooser]\nstartup-mode='cwd'\n" % undo_delay)
     env = dict(os.environ, GSETTINGS_BACKEND="keyfile", XDG_CONFIG_HOME=home)
     schemas = os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"), "data")
     if os.path.isfile(os.path.join(schemas, "gschemas.compiled")):
         env["GSETTINGS_SCHEMA_DIR"] = schemas
-    return pt.start_app([pt.pigeon_binary(), "--config-dir", config, "--data-dir", data], env=env)
+    here = os.getcwd()
+    os.chdir(os.path.dirname(config))
+    try:
+        return pt.start_app([os.path.abspath(os.path.join(here, pt.pigeon_binary())),
+                             "--config-dir", config, "--data-dir", data], env=env)
+    finally:
+        os.chdir(here)
 
 
 def open_composer(app):
@@ -62,9 +70,15 @@ def find_frame(app, title, timeout=10):
 
 
 def attach(app, composer, path):
+    """Attaches PATH through the file chooser, the way a person types a path into it:
+    Ctrl+L opens its location field (keys go through the X server), the path is set there
+    and Attach pressed."""
     pt.activate(pt.find(composer, "Attach Files", role="push button"))
     chooser = pt.find(app.node, "Attach Files", role="file chooser")
-    location = pt.wait_until(lambda: [t for t in pt.find_all(chooser, role="text")],
+    x, y, width, height = pt.find(chooser, "Files", role="table").extents
+    rawinput.click(x + width // 2, y + height - 10)          # the keyboard goes there
+    rawinput.keyCombo("<ctrl>l")
+    location = pt.wait_until(lambda: pt.find_all(chooser, role="text"),
                              what="the file chooser's location field")[0]
     pt.set_text(location, path)
     pt.activate(pt.find(chooser, "Attach", role="push button"))
@@ -115,6 +129,7 @@ def compose_and_send():
         composer = open_composer(app)
         fill(composer, "Bob Example <%s>" % pt.address(bob), "%s %s" % (SUBJECT, token), BODY)
         attach(app, composer, path)
+        time.sleep(0.5)                                         # the attachments slide in
         pt.screenshot("composer", composer)
         pt.activate(pt.find(composer, "Send", role="push button"))
         # The window goes; the main window offers to take it back while it waits.
@@ -292,7 +307,8 @@ def completes_addresses():
     with start(dirs) as app:
         composer = open_composer(app)
         to = pt.find(composer, "To", role="text")
-        to.grabFocus()
+        x, y, width, height = to.extents
+        rawinput.click(x + width // 2, y + height // 2)        # the field has the keyboard
         pt.set_text(to, "ann@example.test, Mül")
         suggestion = pt.wait_until(
             lambda: [n for n in pt.find_all(app.node, role="table cell")

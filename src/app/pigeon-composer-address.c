@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <gdk/gdkkeysyms.h>
 #include <string.h>
 
 #include "pigeon-composer-address.h"
@@ -10,23 +11,21 @@
 #include "pigeon-store-outbox.h"
 
 #define DATA_KEY    "pigeon-composer-address"
-/* GtkEntryCompletion looks at the model 300 ms after a key: the suggestions must be there
- * by then. */
-#define DEBOUNCE_MS 40
+#define DEBOUNCE_MS 80
 #define SHOWN       8
 
-enum {
-  COLUMN_DISPLAY,
-  COLUMN_INSERT,
-  N_COLUMNS
-};
-
+/*
+ * The suggestions show in a popover under the field that takes neither the keyboard nor
+ * the pointer: typing goes on in the field, Up and Down pick a suggestion, Enter or Tab
+ * takes it, Escape closes the list.  (GtkEntryCompletion grabs the pointer for its popup,
+ * which some sessions refuse, and then it shows nothing at all.)
+ */
 typedef struct
 {
   GtkEntry *entry;                /* not owned: this lives as the entry's data */
   PigeonApplication *app;
-  GtkEntryCompletion *completion;
-  GtkListStore *model;
+  GtkPopover *popover;
+  GtkListBox *list;
   GCancellable *cancellable;
   guint timeout_id;
   gboolean replacing;
@@ -41,8 +40,6 @@ completion_free (gpointer data)
   if (c->cancellable != NULL)
     g_cancellable_cancel (c->cancellable);
   g_clear_object (&c->cancellable);
-  g_clear_object (&c->completion);
-  g_clear_object (&c->model);
   g_clear_object (&c->app);
   g_free (c);
 }
@@ -65,6 +62,8 @@ token_start (const char *text)
     start++;
   return start;
 }
+
+/* ------------------------------------------------------------------ the query */
 
 typedef struct
 {
@@ -107,9 +106,8 @@ query_thread (GTask        *task,
 
   for (guint i = 0; i < q->stores->len; i++)
     {
-      g_autoptr(GPtrArray) found = pigeon_store_suggest_addresses (g_ptr_array_index (q->stores,
-                                                                                      i),
-                                                                   q->prefix, SHOWN, NULL);
+      PigeonStore *store = g_ptr_array_index (q->stores, i);
+      g_autoptr(GPtrArray) found = pigeon_store_suggest_addresses (store, q->prefix, SHOWN, NULL);
 
       for (guint j = 0; found != NULL && j < found->len; j++)
         {
@@ -140,25 +138,53 @@ format_address (const PigeonAddressSuggestion *s)
 }
 
 static void
+clear_list (Completion *c)
+{
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (c->list));
+
+  for (GList *l = rows; l; l = l->next)
+    gtk_widget_destroy (l->data);
+}
+
+static void
 query_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
   Completion *c = user_data;
   g_autoptr(GPtrArray) found = g_task_propagate_pointer (G_TASK (result), NULL);
+  int width;
 
   /* Cancelled (the entry is gone, or a newer query runs): nothing to show. */
   if (found == NULL)
     return;
-  gtk_list_store_clear (c->model);
+  clear_list (c);
   for (guint i = 0; i < found->len; i++)
     {
       g_autofree char *text = format_address (g_ptr_array_index (found, i));
+      GtkWidget *label = gtk_label_new (text);
 
-      gtk_list_store_insert_with_values (c->model, NULL, -1, COLUMN_DISPLAY, text,
-                                         COLUMN_INSERT, text, -1);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_margin_start (label, 6);
+      gtk_widget_set_margin_end (label, 6);
+      gtk_widget_set_margin_top (label, 4);
+      gtk_widget_set_margin_bottom (label, 4);
+      g_object_set_data_full (G_OBJECT (label), "pigeon-address", g_steal_pointer (&text),
+                              g_free);
+      gtk_widget_show (label);
+      gtk_container_add (GTK_CONTAINER (c->list), label);
+      /* Clicking one must not take the keyboard from the field (which closes the list). */
+      gtk_widget_set_can_focus (gtk_widget_get_parent (label), FALSE);
     }
-  gtk_entry_completion_complete (c->completion);
+  if (found->len == 0 || !gtk_widget_is_focus (GTK_WIDGET (c->entry)))
+    {
+      gtk_widget_hide (GTK_WIDGET (c->popover));
+      return;
+    }
+  width = gtk_widget_get_allocated_width (GTK_WIDGET (c->entry));
+  gtk_widget_set_size_request (GTK_WIDGET (c->list), MAX (width - 12, 200), -1);
+  gtk_popover_popup (c->popover);
 }
 
 static gboolean
@@ -175,9 +201,9 @@ query_cb (gpointer user_data)
   if (c->cancellable != NULL)
     g_cancellable_cancel (c->cancellable);
   g_clear_object (&c->cancellable);
-  if (strlen (token) < 1 || strchr (token, '<') != NULL)
+  if (*token == '\0' || strchr (token, '<') != NULL)
     {
-      gtk_list_store_clear (c->model);
+      gtk_widget_hide (GTK_WIDGET (c->popover));
       return G_SOURCE_REMOVE;
     }
 
@@ -201,6 +227,8 @@ query_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ------------------------------------------------------------------ the field */
+
 static void
 changed_cb (GtkEditable *editable,
             Completion  *c)
@@ -211,40 +239,97 @@ changed_cb (GtkEditable *editable,
   c->timeout_id = g_timeout_add (DEBOUNCE_MS, query_cb, c);
 }
 
-/* The model holds only matches already: show every row. */
-static gboolean
-match_cb (GtkEntryCompletion *completion,
-          const char         *key,
-          GtkTreeIter        *iter,
-          gpointer            user_data)
+/* The suggestion takes the place of what was typed, followed by a comma for the next. */
+static void
+take (Completion *c,
+      GtkWidget  *row)
 {
-  return TRUE;
-}
-
-static gboolean
-match_selected_cb (GtkEntryCompletion *completion,
-                   GtkTreeModel       *model,
-                   GtkTreeIter        *iter,
-                   Completion         *c)
-{
-  g_autofree char *chosen = NULL;
-  g_autofree char *before = NULL;
-  g_autofree char *text = NULL;
+  const char *chosen = g_object_get_data (G_OBJECT (gtk_bin_get_child (GTK_BIN (row))),
+                                          "pigeon-address");
   const char *current = gtk_entry_get_text (c->entry);
+  g_autofree char *before = g_strndup (current, token_start (current));
+  g_autofree char *text = NULL;
 
-  gtk_tree_model_get (model, iter, COLUMN_INSERT, &chosen, -1);
-  before = g_strndup (current, token_start (current));
   g_strchomp (before);
-  if (*before != '\0')
-    text = g_strdup_printf ("%s %s, ", before, chosen);
-  else
-    text = g_strdup_printf ("%s, ", chosen);
+  text = *before != '\0' ? g_strdup_printf ("%s %s, ", before, chosen)
+                         : g_strdup_printf ("%s, ", chosen);
   c->replacing = TRUE;
   gtk_entry_set_text (c->entry, text);
   gtk_editable_set_position (GTK_EDITABLE (c->entry), -1);
   c->replacing = FALSE;
-  gtk_list_store_clear (c->model);
-  return TRUE;
+  gtk_popover_popdown (c->popover);
+  gtk_widget_grab_focus (GTK_WIDGET (c->entry));
+  gtk_editable_set_position (GTK_EDITABLE (c->entry), -1);
+}
+
+static void
+row_activated_cb (GtkListBox    *list,
+                  GtkListBoxRow *row,
+                  Completion    *c)
+{
+  take (c, GTK_WIDGET (row));
+}
+
+static void
+move (Completion *c,
+      int         step)
+{
+  GtkListBoxRow *selected = gtk_list_box_get_selected_row (c->list);
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (c->list));
+  int n = g_list_length (rows);
+  int index;
+
+  if (n == 0)
+    return;
+  index = selected != NULL ? gtk_list_box_row_get_index (selected) + step
+                           : (step > 0 ? 0 : n - 1);
+  index = CLAMP (index, 0, n - 1);
+  gtk_list_box_select_row (c->list, gtk_list_box_get_row_at_index (c->list, index));
+}
+
+static gboolean
+key_press_cb (GtkWidget   *widget,
+              GdkEventKey *event,
+              Completion  *c)
+{
+  GtkListBoxRow *selected;
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (c->popover)))
+    return GDK_EVENT_PROPAGATE;
+  switch (event->keyval)
+    {
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      move (c, 1);
+      return GDK_EVENT_STOP;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      move (c, -1);
+      return GDK_EVENT_STOP;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_ISO_Enter:
+    case GDK_KEY_Tab:
+      selected = gtk_list_box_get_selected_row (c->list);
+      if (selected == NULL)
+        return GDK_EVENT_PROPAGATE;
+      take (c, GTK_WIDGET (selected));
+      return GDK_EVENT_STOP;
+    case GDK_KEY_Escape:
+      gtk_popover_popdown (c->popover);
+      return GDK_EVENT_STOP;
+    default:
+      return GDK_EVENT_PROPAGATE;
+    }
+}
+
+static gboolean
+focus_out_cb (GtkWidget     *widget,
+              GdkEventFocus *event,
+              Completion    *c)
+{
+  gtk_popover_popdown (c->popover);
+  return GDK_EVENT_PROPAGATE;
 }
 
 void
@@ -252,6 +337,7 @@ pigeon_composer_address_attach (GtkEntry          *entry,
                                 PigeonApplication *app)
 {
   Completion *c;
+  GtkWidget *scrolled;
 
   g_return_if_fail (GTK_IS_ENTRY (entry));
   g_return_if_fail (PIGEON_IS_APPLICATION (app));
@@ -259,16 +345,30 @@ pigeon_composer_address_attach (GtkEntry          *entry,
   c = g_new0 (Completion, 1);
   c->entry = entry;
   c->app = g_object_ref (app);
-  c->model = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING);
-  c->completion = gtk_entry_completion_new ();
-  gtk_entry_completion_set_model (c->completion, GTK_TREE_MODEL (c->model));
-  gtk_entry_completion_set_text_column (c->completion, COLUMN_DISPLAY);
-  gtk_entry_completion_set_match_func (c->completion, match_cb, NULL, NULL);
-  gtk_entry_completion_set_minimum_key_length (c->completion, 1);
-  gtk_entry_completion_set_popup_single_match (c->completion, TRUE);
-  gtk_entry_completion_set_inline_completion (c->completion, FALSE);
-  g_signal_connect (c->completion, "match-selected", G_CALLBACK (match_selected_cb), c);
-  gtk_entry_set_completion (entry, c->completion);
+
+  /* The list is part of the field: created with it, destroyed with it. */
+  c->popover = GTK_POPOVER (gtk_popover_new (GTK_WIDGET (entry)));
+  gtk_popover_set_modal (c->popover, FALSE);
+  gtk_popover_set_position (c->popover, GTK_POS_BOTTOM);
+  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (c->popover)),
+                               "pigeon-composer-suggestions");
+  scrolled = gtk_scrolled_window_new (NULL, NULL);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 320);
+  c->list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_widget_set_can_focus (GTK_WIDGET (c->list), FALSE);
+  gtk_list_box_set_selection_mode (c->list, GTK_SELECTION_BROWSE);
+  gtk_list_box_set_activate_on_single_click (c->list, TRUE);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (c->list)), "Suggestions");
+  gtk_container_add (GTK_CONTAINER (scrolled), GTK_WIDGET (c->list));
+  gtk_container_add (GTK_CONTAINER (c->popover), scrolled);
+  gtk_widget_show_all (scrolled);
+  g_signal_connect (c->list, "row-activated", G_CALLBACK (row_activated_cb), c);
+
   g_signal_connect (entry, "changed", G_CALLBACK (changed_cb), c);
+  g_signal_connect (entry, "key-press-event", G_CALLBACK (key_press_cb), c);
+  g_signal_connect (entry, "focus-out-event", G_CALLBACK (focus_out_cb), c);
   g_object_set_data_full (G_OBJECT (entry), DATA_KEY, c, completion_free);
 }

@@ -1584,6 +1584,48 @@ pigeon_composer_new (PigeonApplication *app,
   return self;
 }
 
+static void
+start_loading (PigeonComposer *self,
+               PigeonStore    *store)
+{
+  g_autoptr(GTask) task = NULL;
+  Load *load;
+
+  if (self->mode == PIGEON_COMPOSE_EDIT)
+    g_set_object (&self->draft_store, store);
+  load = g_new0 (Load, 1);
+  load->account = g_object_ref (self->original_account);
+  load->store = g_object_ref (store);
+  load->message_id = self->original_id;
+  load->mode = self->mode;
+  load->own = own_addresses (self->app);
+  task = g_task_new (self, self->cancellable, loaded_cb, NULL);
+  g_task_set_source_tag (task, start_loading);
+  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+/* The account's store was still opening when the window was asked for. */
+static void
+session_store_cb (PigeonSession  *session,
+                  GParamSpec     *pspec,
+                  PigeonComposer *self)
+{
+  const GError *error = pigeon_session_get_store_error (session);
+
+  if (pigeon_session_get_store (session) == NULL && error == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (session, session_store_cb, self);
+  if (pigeon_session_get_store (session) != NULL)
+    {
+      start_loading (self, pigeon_session_get_store (session));
+      return;
+    }
+  self->loading = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->content_box), TRUE);
+  show_error (self, error->message);
+}
+
 PigeonComposer *
 pigeon_composer_new_for_message (PigeonApplication *app,
                                  PigeonAccount     *account,
@@ -1591,9 +1633,7 @@ pigeon_composer_new_for_message (PigeonApplication *app,
                                  gint64             message_id)
 {
   PigeonComposer *self;
-  PigeonStore *store;
-  g_autoptr(GTask) task = NULL;
-  Load *load;
+  PigeonSession *session;
 
   g_return_val_if_fail (PIGEON_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (mode != PIGEON_COMPOSE_NEW, NULL);
@@ -1602,31 +1642,23 @@ pigeon_composer_new_for_message (PigeonApplication *app,
   self->mode = mode;
   self->original_account = g_object_ref (account);
   self->original_id = message_id;
-  store = store_of (self, account);
   if (mode == PIGEON_COMPOSE_EDIT)
-    {
-      self->draft_id = message_id;
-      self->draft_store = store != NULL ? g_object_ref (store) : NULL;
-    }
-  if (store == NULL)
-    {
-      show_error (self, _("The account is still starting up. Try again in a moment."));
-      return self;
-    }
+    self->draft_id = message_id;
 
   self->loading = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->content_box), FALSE);
   set_subtitle (self, _("Loading the message…"));
-  load = g_new0 (Load, 1);
-  load->account = g_object_ref (account);
-  load->store = g_object_ref (store);
-  load->message_id = message_id;
-  load->mode = mode;
-  load->own = own_addresses (app);
-  task = g_task_new (self, self->cancellable, loaded_cb, NULL);
-  g_task_set_source_tag (task, pigeon_composer_new_for_message);
-  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
-  g_task_run_in_thread (task, load_thread);
+  session = pigeon_application_get_session (app, account);
+  if (session == NULL)
+    {
+      self->loading = FALSE;
+      show_error (self, _("The account is gone."));
+      return self;
+    }
+  g_signal_connect_object (session, "notify::store", G_CALLBACK (session_store_cb), self, 0);
+  g_signal_connect_object (session, "notify::store-error", G_CALLBACK (session_store_cb), self,
+                           0);
+  session_store_cb (session, NULL, self);
   return self;
 }
 

@@ -25,7 +25,7 @@ struct _PigeonComposerAttachment
 G_DEFINE_FINAL_TYPE (PigeonComposerAttachment, pigeon_composer_attachment, GTK_TYPE_BOX)
 
 enum {
-  SIGNAL_REMOVE,
+  SIGNAL_TAKE_OFF,
   N_SIGNALS
 };
 
@@ -34,7 +34,7 @@ static guint signals[N_SIGNALS];
 static void
 remove_clicked_cb (PigeonComposerAttachment *self)
 {
-  g_signal_emit (self, signals[SIGNAL_REMOVE], 0);
+  g_signal_emit (self, signals[SIGNAL_TAKE_OFF], 0);
 }
 
 static void
@@ -57,9 +57,9 @@ pigeon_composer_attachment_class_init (PigeonComposerAttachmentClass *klass)
 
   object_class->finalize = pigeon_composer_attachment_finalize;
 
-  /* ::remove (): the user took it off. */
-  signals[SIGNAL_REMOVE] =
-    g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+  /* ::take-off (): the user took it off the message. */
+  signals[SIGNAL_TAKE_OFF] =
+    g_signal_new ("take-off", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -359,7 +359,7 @@ add_attachment (PigeonComposer *self,
   PigeonComposerAttachment *attachment = pigeon_composer_attachment_new (name, content_type,
                                                                          data, is_message);
 
-  g_signal_connect_object (attachment, "remove", G_CALLBACK (attachment_remove_cb), self, 0);
+  g_signal_connect_object (attachment, "take-off", G_CALLBACK (attachment_remove_cb), self, 0);
   gtk_container_add (GTK_CONTAINER (self->attachments_box), GTK_WIDGET (attachment));
   gtk_revealer_set_reveal_child (self->attachments_revealer, TRUE);
   mark_dirty (self);

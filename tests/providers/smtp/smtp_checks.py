@@ -10,11 +10,14 @@ import os
 import re
 import ssl
 import subprocess
+import sys
 import time
 
 import pigeon_test as pt
 
 H = pt.require()
+# The account sent from: IMAP (the copy in Sent is on the server) or POP3 (it is local).
+PROTOCOL = sys.argv[1] if len(sys.argv) > 1 else "imap"
 PIGEONCTL = os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"), "src", "cli",
                          "pigeonctl")
 
@@ -30,9 +33,10 @@ def ctl(dirs, *args, input=None, timeout=120):
 
 def add_account(user, password, smtp_port=None, smtp_security="starttls", name="Mine"):
     dirs = pt.make_dirs()
+    port = H.imaps_port if PROTOCOL == "imap" else H.pop3s_port
     result = ctl(dirs, "account", "add", "--name", name, "--email", pt.address(user),
-                 "--real-name", "Zoë Çelik", "--protocol", "imap", "--host", H.host,
-                 "--port", str(H.imaps_port), "--security", "tls",
+                 "--real-name", "Zoë Çelik", "--protocol", PROTOCOL, "--host", H.host,
+                 "--port", str(port), "--security", "tls",
                  "--trust-certificate", FINGERPRINT, "--smtp-host", H.host,
                  "--smtp-port", str(smtp_port or H.submission_port),
                  "--smtp-security", smtp_security, "--smtp-trust-certificate", FINGERPRINT,
@@ -108,3 +112,25 @@ def parts(raw):
     attachments = [(part.get_filename(), part.get_content())
                    for part in message.iter_attachments()]
     return message, body, attachments
+
+
+def listed(dirs, folder):
+    """The messages of one of the account's folders, as pigeonctl list --json shows them."""
+    result = ctl(dirs, "list", "Mine", folder, "--json")
+    if result.returncode != 0:
+        return []
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def sent_copy(dirs, user, password, token):
+    """The copy of the message with TOKEN in the account's Sent folder: on the server for
+    IMAP (once the queued append is replayed by a sync), in the store for POP3."""
+    if PROTOCOL == "imap":
+        result = ctl(dirs, "sync", "Mine")
+        assert result.returncode == 0, result.stderr.decode()
+        (copy,) = wait_for(user, password, token, folder="Sent")
+        return copy
+    (entry,) = [m for m in listed(dirs, "Sent") if token in (m["subject"] or "")]
+    result = ctl(dirs, "show", "Mine", "Sent", str(entry["id"]), "--raw")
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout

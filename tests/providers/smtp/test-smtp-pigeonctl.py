@@ -18,7 +18,7 @@ from email.message import EmailMessage
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pigeon_test as pt  # noqa: E402
 from smtp_checks import (add_account, assert_exactly_one, ctl, fetch_all,  # noqa: E402
-                         outbox, parts, set_account_value, wait_for, with_token)
+                         outbox, parts, sent_copy, set_account_value, wait_for, with_token)
 from smtp_proxy import SmtpProxy  # noqa: E402
 
 H = pt.require()
@@ -79,7 +79,7 @@ def delivers_byte_for_byte():
     assert attachments == [(ATTACHMENT_NAME, attachment_bytes())], [a[0] for a in attachments]
 
     # The copy in Sent, as sent.
-    (copy,) = wait_for(alice, alice_pw, token, folder="Sent")
+    copy = sent_copy(dirs, alice, alice_pw, token)
     assert copy == raw, "the copy in Sent differs from the message sent"
     assert outbox(dirs) == []
 

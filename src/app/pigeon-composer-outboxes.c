@@ -16,7 +16,6 @@ struct _PigeonComposerOutboxes
   GSettings *settings;
   GHashTable *outboxes;         /* account id -> PigeonOutbox */
   guint n_waiting;
-  guint held;                   /* outboxes busy, each holding the application */
 };
 
 G_DEFINE_FINAL_TYPE (PigeonComposerOutboxes, pigeon_composer_outboxes, G_TYPE_OBJECT)
@@ -161,15 +160,9 @@ busy_cb (PigeonOutbox           *outbox,
     return;
   g_object_set_data (G_OBJECT (outbox), "pigeon-held", GINT_TO_POINTER (busy));
   if (busy)
-    {
-      self->held++;
-      g_application_hold (G_APPLICATION (self->app));
-    }
+    g_application_hold (G_APPLICATION (self->app));
   else
-    {
-      self->held--;
-      g_application_release (G_APPLICATION (self->app));
-    }
+    g_application_release (G_APPLICATION (self->app));
 }
 
 static void
@@ -213,9 +206,7 @@ stop_outbox (PigeonComposerOutboxes *self,
   pigeon_outbox_stop (outbox);
   /* Its pass (if one runs) finishes on its own; the hold goes with it. */
   if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (outbox), "pigeon-held")))
-    {
-      g_signal_connect_object (outbox, "notify::busy", G_CALLBACK (busy_cb), self, 0);
-    }
+    g_signal_connect_object (outbox, "notify::busy", G_CALLBACK (busy_cb), self, 0);
 }
 
 static void

@@ -312,6 +312,53 @@ def completes_addresses():
                       what="the suggestion taking the place of “Mül”")
 
 
+def rich_text_alternative():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-rich-%d" % os.getpid()
+    with start(dirs, undo_delay=1) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Rich %s" % token, "Bold words from Zoë")
+        pt.activate(pt.find(composer, "Composer Menu", role="toggle button"))
+        pt.activate(pt.find(app.node, "Rich Text", role="check box"))
+        pt.find(composer, "Bold", role="push button")      # the formatting bar is there
+        editor = pt.find(composer, "", role="document web")   # the page being edited
+        x, y, width, height = editor.extents
+        rawinput.click(x + 40, y + 20)
+        rawinput.keyCombo("<ctrl>a")
+        pt.activate(pt.find(composer, "Bold", role="push button"))
+        time.sleep(0.5)
+        pt.screenshot("composer-rich-text", composer)
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        (delivered,) = wait_for(bob, bob_pw, token, timeout=30)
+
+    message = email.message_from_bytes(delivered, policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Bold words from Zoë" in plain, plain
+    assert "<b>Bold words from Zoë</b>" in html, html
+
+
+def send_later():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-later-%d" % os.getpid()
+    with start(dirs) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Later %s" % token, "Tomorrow is soon enough.")
+        pt.activate(pt.find(composer, "Send Later", role="toggle button"))
+        pt.activate(pt.find(app.node, "Schedule", role="push button"))
+        label_starting(app.node, "“Later %s” will be sent on" % token)
+        (entry,) = outbox(dirs)
+        assert entry["state"] == "queued" and entry["attempts"] == 0, entry
+        time.sleep(5)
+        assert with_token(fetch_all(bob, bob_pw), token) == []
+        assert outbox(dirs)[0]["state"] == "queued"
+
+
 tap.run("compose, attach and send: delivered byte for byte, the copy in Sent", compose_and_send)
 tap.run("undo send returns the message to the composer and stops delivery", undo_send)
 tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
@@ -322,4 +369,6 @@ tap.run("with the server away it waits, says so, and goes once when it is back",
 tap.run("a line break typed in the subject forges no header", no_header_injection)
 tap.run("a message that mentions an attachment without one asks first", forgotten_attachment)
 tap.run("names and addresses seen in mail are offered while typing", completes_addresses)
+tap.run("rich text goes as multipart/alternative with its plain text", rich_text_alternative)
+tap.run("send later waits for its time", send_later)
 tap.finish()

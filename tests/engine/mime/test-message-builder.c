@@ -540,6 +540,33 @@ test_edit_round_trip (void)
 }
 
 static void
+test_draft_keeps_fields_as_typed (void)
+{
+  g_autoptr(PigeonMessageBuilder) builder = pigeon_message_builder_new ();
+  g_autoptr(GBytes) draft = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  g_autoptr(PigeonComposeSeed) s = NULL;
+  g_autofree char *text = NULL;
+
+  pigeon_message_builder_set_from (builder, NULL, "zoe@example.test");
+  pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "ann@example.test", NULL);
+  /* half typed: not yet an address, and nothing in it may become a field */
+  pigeon_message_builder_set_unparsed (builder, PIGEON_RECIPIENT_CC, "Jörg, bo\r\nX-Evil: 1");
+  draft = pigeon_message_builder_build (builder, TRUE, NULL);
+  s = pigeon_compose_seed_new (PIGEON_COMPOSE_EDIT, draft, NULL, NULL);
+  g_assert_cmpstr (s->to, ==, "ann@example.test");
+  g_assert_cmpstr (s->cc, ==, "Jörg, bo  X-Evil: 1");
+  text = g_strndup (g_bytes_get_data (draft, NULL), g_bytes_get_size (draft));
+  g_assert_null (strstr (text, "\r\nX-Evil:"));
+
+  /* what is sent never carries it */
+  sent = pigeon_message_builder_build (builder, FALSE, NULL);
+  g_free (text);
+  text = g_strndup (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent));
+  g_assert_null (strstr (text, "X-Pigeon-"));
+}
+
+static void
 test_quote (void)
 {
   g_autofree char *quoted = pigeon_compose_quote_text ("one\n\n> two\nthree\n");
@@ -572,6 +599,7 @@ main (int   argc,
   g_test_add_func ("/mime/seed/forward-inline", test_forward_inline);
   g_test_add_func ("/mime/seed/forward-attachment", test_forward_attachment);
   g_test_add_func ("/mime/seed/edit-round-trip", test_edit_round_trip);
+  g_test_add_func ("/mime/seed/draft-keeps-fields-as-typed", test_draft_keeps_fields_as_typed);
   g_test_add_func ("/mime/seed/quote", test_quote);
 
   return g_test_run ();

@@ -253,7 +253,8 @@ sync_accounts (PigeonComposerOutboxes *self)
       PigeonSession *session = pigeon_application_get_session (self->app, account);
 
       g_hash_table_add (alive, (gpointer) pigeon_account_get_id (account));
-      if (session == NULL || g_hash_table_contains (self->outboxes, pigeon_account_get_id (account)))
+      if (session == NULL ||
+          g_hash_table_contains (self->outboxes, pigeon_account_get_id (account)))
         continue;
       if (pigeon_session_get_store (session) != NULL)
         start_outbox (self, session);

@@ -695,7 +695,8 @@ pigeon_message_builder_build (PigeonMessageBuilder  *self,
     {
       g_mime_format_options_free (options);
       g_byte_array_unref (bytes);
-      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_FAILED, _("The message could not be written."));
+      g_set_error_literal (error, PIGEON_ERROR, PIGEON_ERROR_FAILED,
+                           _("The message could not be written."));
       return NULL;
     }
   g_mime_format_options_free (options);

@@ -451,7 +451,8 @@ test_reply (void)
   g_assert_cmpstr (s->references, ==, "<root@example.test> <lunch@example.test>");
   g_assert_true (g_str_has_prefix (s->body, "On "));
   g_assert_nonnull (strstr (s->body, "Ann Example wrote:\n"));
-  g_assert_nonnull (strstr (s->body, "\n> Shall we eat at the café?\n>> earlier quote\n>\n> Ann\n"));
+  g_assert_nonnull (strstr (s->body,
+                            "\n> Shall we eat at the café?\n>> earlier quote\n>\n> Ann\n"));
   g_assert_cmpuint (s->attachments->len, ==, 0);
 }
 

@@ -643,28 +643,20 @@ add_field (PigeonMessageBuilder  *builder,
   return FALSE;
 }
 
-/* Runs off the UI thread: base64 of large attachments takes a moment. */
-static void
-build_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+static Built *
+build_message (Content   *content,
+               gboolean   draft,
+               GError   **error)
 {
-  Content *content = task_data;
-  gboolean draft = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "draft"));
   g_autoptr(PigeonMessageBuilder) builder = pigeon_message_builder_new ();
-  GError *error = NULL;
   Built *built;
 
   pigeon_message_builder_set_from (builder, pigeon_account_get_real_name (content->account),
                                    pigeon_account_get_email (content->account));
-  if (!add_field (builder, PIGEON_RECIPIENT_TO, content->to, draft, &error) ||
-      !add_field (builder, PIGEON_RECIPIENT_CC, content->cc, draft, &error) ||
-      !add_field (builder, PIGEON_RECIPIENT_BCC, content->bcc, draft, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  if (!add_field (builder, PIGEON_RECIPIENT_TO, content->to, draft, error) ||
+      !add_field (builder, PIGEON_RECIPIENT_CC, content->cc, draft, error) ||
+      !add_field (builder, PIGEON_RECIPIENT_BCC, content->bcc, draft, error))
+    return NULL;
   pigeon_message_builder_set_subject (builder, content->subject);
   pigeon_message_builder_set_text (builder, content->text);
   if (content->html != NULL)
@@ -685,16 +677,32 @@ build_thread (GTask        *task,
   pigeon_message_builder_set_references (builder, content->references);
 
   built = g_new0 (Built, 1);
-  built->raw = pigeon_message_builder_build (builder, draft, &error);
+  built->raw = pigeon_message_builder_build (builder, draft, error);
   if (built->raw == NULL)
     {
       built_free (built);
-      g_task_return_error (task, error);
-      return;
+      return NULL;
     }
   built->recipients = pigeon_message_builder_dup_recipients (builder);
   built->from = g_strdup (pigeon_account_get_email (content->account));
-  g_task_return_pointer (task, built, (GDestroyNotify) built_free);
+  return built;
+}
+
+/* Runs off the UI thread: base64 of large attachments takes a moment. */
+static void
+build_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  gboolean draft = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "draft"));
+  GError *error = NULL;
+  Built *built = build_message (task_data, draft, &error);
+
+  if (built == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, built, (GDestroyNotify) built_free);
 }
 
 static void
@@ -861,6 +869,9 @@ pigeon_composer_delete_event (GtkWidget   *widget,
 
   if (self->sent || self->loading)
     return GTK_WIDGET_CLASS (pigeon_composer_parent_class)->delete_event (widget, event);
+  /* Going into the outbox: a moment, and then the window closes anyway. */
+  if (self->sending)
+    return TRUE;
   /* The window goes at once; the draft is written behind it. */
   self->closing = TRUE;
   gtk_widget_hide (widget);
@@ -1458,11 +1469,46 @@ static const GActionEntry actions[] = {
   { "quote", quote_action },
 };
 
+/* Destroyed without being closed (the application quits): what changed since the last
+ * save is written now, while it waits.  Rich text reads back asynchronously, so there the
+ * last automatic save (a few seconds old at most) is what remains. */
+static void
+save_before_going (PigeonComposer *self)
+{
+  PigeonStore *store = store_of (self, self->account);
+  g_autoptr(GError) error = NULL;
+  Content *content;
+  Built *built;
+  gint64 id;
+
+  if (!self->dirty || self->sent || self->saving || self->rich || self->loading ||
+      self->account == NULL || store == NULL)
+    return;
+  self->dirty = FALSE;
+  content = content_snapshot (self);
+  if (content_is_empty (content) && self->draft_id == 0)
+    {
+      content_free (content);
+      return;
+    }
+  built = build_message (content, TRUE, &error);
+  content_free (content);
+  if (built == NULL)
+    return;
+  id = pigeon_store_save_draft (store, built->raw, store == self->draft_store ? self->draft_id : 0,
+                                keeps_folders_locally (self->account), &error);
+  built_free (built);
+  if (id == 0)
+    g_warning ("The draft could not be saved: %s", error->message);
+}
+
 static void
 pigeon_composer_dispose (GObject *object)
 {
   PigeonComposer *self = (PigeonComposer *) object;
 
+  if (self->app != NULL)
+    save_before_going (self);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);

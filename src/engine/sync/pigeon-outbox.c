@@ -508,7 +508,7 @@ send_entry (PigeonOutbox       *self,
   Attempt attempt = { self, entry->id, FALSE };
   gboolean ok;
 
-  if (sender->connect_error == NULL && !sender->connected)
+  if (sender->connect_error == NULL && !sender->connected && sender->provider != NULL)
     {
       if (pigeon_provider_connect (sender->provider, cancellable, &sender->connect_error))
         sender->connected = TRUE;
@@ -593,17 +593,20 @@ send_due (PigeonOutbox  *self,
         continue;
       if (g_cancellable_is_cancelled (cancellable))
         break;
-      if (sender.provider == NULL)
+      if (sender.provider == NULL && sender.connect_error == NULL)
         {
+          /* No way to send (no outgoing server set): each entry says why, and waits for
+           * the settings to change. */
           sender.provider = self->sender != NULL
                               ? g_object_ref (self->sender)
                               : pigeon_provider_new_for_sending (self->account, self->store,
-                                                                 error);
-          if (sender.provider == NULL)
-            return FALSE;
-          sender.checkpoints = (pigeon_provider_get_caps (sender.provider) &
-                                PIGEON_PROVIDER_CAP_SEND_CHECKPOINT) != 0;
-          sender.save = save_mode (self, sender.provider);
+                                                                 &sender.connect_error);
+          if (sender.provider != NULL)
+            {
+              sender.checkpoints = (pigeon_provider_get_caps (sender.provider) &
+                                    PIGEON_PROVIDER_CAP_SEND_CHECKPOINT) != 0;
+              sender.save = save_mode (self, sender.provider);
+            }
         }
       /* Undo may have taken it back since the list was read. */
       if (!pigeon_store_outbox_claim (self->store, listed->id, &claimed, error))

@@ -21,8 +21,8 @@ from dogtail import rawinput
 H = pt.require()
 sys.path.insert(0, os.path.join(os.environ.get("PIGEON_TEST_SOURCE_ROOT", "."), "tests",
                                 "providers", "smtp"))
-from smtp_checks import (add_account, assert_exactly_one, ctl, fetch_all,  # noqa: E402
-                         listed, outbox, parts, sent_copy, wait_for, with_token)
+from smtp_checks import (PROTOCOL, add_account, assert_exactly_one, ctl,  # noqa: E402
+                         fetch_all, listed, outbox, parts, sent_copy, wait_for, with_token)
 from smtp_proxy import SmtpProxy, free_port  # noqa: E402
 
 tap = pt.Tap()
@@ -178,6 +178,11 @@ def draft_survives_kill():
 
     (draft,) = [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")]
     assert "draft" in draft["flags"], draft
+    if PROTOCOL == "imap":
+        # Saved again and again, on the server it is one draft.
+        assert ctl(dirs, "sync", "Mine").returncode == 0
+        assert len(with_token(fetch_all(alice, alice_pw, "Drafts"), token)) == 1
+        (draft,) = [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")]
     with start(dirs) as app:
         activate_action("open-draft", "'%s'" % account_id(dirs), "int64 %d" % draft["id"])
         composer = find_frame(app, "Draft %s" % token)
@@ -189,6 +194,9 @@ def draft_survives_kill():
         pt.wait_until(lambda: not [m for m in listed(dirs, "Drafts")
                                    if token in (m["subject"] or "")],
                       what="the draft leaving Drafts")
+    if PROTOCOL == "imap":
+        assert ctl(dirs, "sync", "Mine").returncode == 0
+        assert with_token(fetch_all(alice, alice_pw, "Drafts"), token) == []
 
 
 def reply_quotes_and_threads():

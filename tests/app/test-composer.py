@@ -5,7 +5,9 @@ recipients, subject and body and attaching a file delivers them byte for byte (n
 all three) with the copy in Sent; undo stops delivery; a draft survives the program being
 killed; a reply quotes and threads; the outbox waits while the server is away and sends once
 it is back; a typed line break forges no header; a forgotten attachment is caught; typed
-names are completed.  Each test makes its own users."""
+names are completed; rich text, send later and the signature.  The account is IMAP when that
+provider is built, else POP3 (the first argument says which).  Each test makes its own
+users."""
 import email
 import email.policy
 import os
@@ -349,6 +351,17 @@ def rich_text_alternative():
     assert "<b>Bold words from Zoë</b>" in html, html
 
 
+def signature_below():
+    alice, alice_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    with open(os.path.join(dirs[0], "accounts.ini"), "a") as f:
+        f.write("signature=Zoë Çelik\\nPigeon Mail\n")
+    with start(dirs) as app:
+        composer = open_composer(app)
+        body = pt.find(composer, "Message body", role="text")
+        assert body.text == "\n\n-- \nZoë Çelik\nPigeon Mail", repr(body.text)
+
+
 def send_later():
     alice, alice_pw = pt.new_user()
     bob, bob_pw = pt.new_user()
@@ -379,4 +392,5 @@ tap.run("a message that mentions an attachment without one asks first", forgotte
 tap.run("names and addresses seen in mail are offered while typing", completes_addresses)
 tap.run("rich text goes as multipart/alternative with its plain text", rich_text_alternative)
 tap.run("send later waits for its time", send_later)
+tap.run("the account's signature goes below a new message", signature_below)
 tap.finish()

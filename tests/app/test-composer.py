@@ -235,6 +235,39 @@ def reply_quotes_and_threads():
     assert "answered" in answered["flags"], answered
 
 
+def forward_as_attachment():
+    alice, alice_pw = pt.new_user()
+    bob, _ = pt.new_user()
+    carol, carol_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-forward-%d" % os.getpid()
+    pt.deliver(alice, ("From: Bob Example <%s>\r\nTo: %s\r\nSubject: Plan %s\r\n"
+                       "Message-ID: <%s@example.test>\r\nDate: Fri, 01 Mar 2024 10:00:00 +0000\r\n"
+                       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                       "Content-Transfer-Encoding: 8bit\r\n"
+                       "\r\nThe plan, ünchanged.\r\n" % (pt.address(bob), pt.address(alice), token,
+                                                         token)))
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    (original,) = [m for m in listed(dirs, "INBOX") if token in (m["subject"] or "")]
+    with start(dirs, undo_delay=1) as app:
+        activate_action("forward-attachment", "'%s'" % account_id(dirs),
+                        "int64 %d" % original["id"])
+        composer = find_frame(app, "Fwd: Plan %s" % token)
+        pt.find(composer, "Remove Plan %s.eml" % token, role="push button")
+        pt.set_text(pt.find(composer, "To", role="text"), pt.address(carol))
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        (delivered,) = wait_for(carol, carol_pw, "Fwd: Plan %s" % token, timeout=30)
+
+    message = email.message_from_bytes(delivered, policy=email.policy.default)
+    (attached,) = [part for part in message.walk() if part.get_content_type() == "message/rfc822"]
+    inner = attached.get_content()
+    assert inner["Subject"] == "Plan %s" % token, inner["Subject"]
+    assert inner["Message-ID"] == "<%s@example.test>" % token, inner["Message-ID"]
+    assert "The plan, ünchanged." in inner.get_content(), inner.get_content()
+    (forwarded,) = [m for m in listed(dirs, "INBOX") if token in (m["subject"] or "")]
+    assert "forwarded" in forwarded["flags"], forwarded
+
+
 def waits_while_server_away():
     alice, alice_pw = pt.new_user()
     bob, bob_pw = pt.new_user()
@@ -385,6 +418,7 @@ tap.run("undo send returns the message to the composer and stops delivery", undo
 tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
         draft_survives_kill)
 tap.run("reply quotes the message and threads the answer", reply_quotes_and_threads)
+tap.run("forward as attachment carries the original whole", forward_as_attachment)
 tap.run("with the server away it waits, says so, and goes once when it is back",
         waits_while_server_away)
 tap.run("a line break typed in the subject forges no header", no_header_injection)

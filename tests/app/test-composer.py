@@ -123,6 +123,15 @@ def compose_and_send():
         composer = open_composer(app)
         fill(composer, "Bob Example <%s>" % pt.address(bob), "%s %s" % (SUBJECT, token), BODY)
         attach(app, composer, path)
+        # one too many, taken off again
+        extra = os.path.join(os.path.dirname(dirs[0]), "not-this-one.txt")
+        with open(extra, "w") as f:
+            f.write("wrong file\n")
+        attach(app, composer, extra)
+        pt.activate(pt.find(composer, "Remove not-this-one.txt", role="push button"))
+        pt.wait_until(lambda: not pt.find_all(composer, role="push button",
+                                              name="Remove not-this-one.txt"),
+                      what="the second attachment going")
         time.sleep(0.5)                                         # the attachments slide in
         pt.screenshot("composer", composer)
         pt.activate(pt.find(composer, "Send", role="push button"))
@@ -199,6 +208,24 @@ def draft_survives_kill():
     if PROTOCOL == "imap":
         assert ctl(dirs, "sync", "Mine").returncode == 0
         assert with_token(fetch_all(alice, alice_pw, "Drafts"), token) == []
+
+
+def draft_saved_on_close():
+    alice, alice_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    token = "gui-close-%d" % os.getpid()
+    with start(dirs) as app:
+        composer = open_composer(app)
+        fill(composer, "someone@example.test, half-typ", "Closed %s" % token, "Later, maybe.")
+        pt.activate(pt.find(composer, "Close", role="push button"))
+        pt.wait_until(lambda: [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")],
+                      what="the draft saved on close")
+        # Reopened, it is as it was, half-typed address and all.
+        (draft,) = [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")]
+        activate_action("open-draft", "'%s'" % account_id(dirs), "int64 %d" % draft["id"])
+        again = find_frame(app, "Closed %s" % token)
+        assert pt.find(again, "To", role="text").text == "someone@example.test, half-typ"
+        assert pt.find(again, "Message body", role="text").text == "Later, maybe."
 
 
 def reply_quotes_and_threads():
@@ -417,6 +444,7 @@ tap.run("compose, attach and send: delivered byte for byte, the copy in Sent", c
 tap.run("undo send returns the message to the composer and stops delivery", undo_send)
 tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
         draft_survives_kill)
+tap.run("closing the composer keeps the draft, as typed", draft_saved_on_close)
 tap.run("reply quotes the message and threads the answer", reply_quotes_and_threads)
 tap.run("forward as attachment carries the original whole", forward_as_attachment)
 tap.run("with the server away it waits, says so, and goes once when it is back",

@@ -147,7 +147,7 @@ refresh (PigeonComposerStatus *self)
   PigeonOutbox *outbox = NULL;
   guint n;
 
-  if (self->mode != MODE_IDLE)
+  if (self->mode != MODE_IDLE || self->outboxes == NULL)
     return;
 
   failed = first_entry (self, PIGEON_OUTBOX_FAILED, &outbox);
@@ -398,6 +398,18 @@ pigeon_composer_status_new (PigeonApplication *app)
   g_return_val_if_fail (PIGEON_IS_APPLICATION (app), NULL);
 
   self = g_object_new (PIGEON_TYPE_COMPOSER_STATUS, NULL);
+  pigeon_composer_status_set_application (self, app);
+  return self;
+}
+
+void
+pigeon_composer_status_set_application (PigeonComposerStatus *self,
+                                        PigeonApplication    *app)
+{
+  g_return_if_fail (PIGEON_IS_COMPOSER_STATUS (self));
+  g_return_if_fail (PIGEON_IS_APPLICATION (app));
+  g_return_if_fail (self->app == NULL);
+
   self->app = g_object_ref (app);
   self->outboxes = pigeon_composer_outboxes_get_default (app);
   g_signal_connect_object (self->outboxes, "queued", G_CALLBACK (queued_cb), self, 0);
@@ -406,5 +418,4 @@ pigeon_composer_status_new (PigeonApplication *app)
   g_signal_connect_object (self->outboxes, "notify::n-waiting", G_CALLBACK (n_waiting_cb), self,
                            0);
   refresh (self);
-  return self;
 }

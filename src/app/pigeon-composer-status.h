@@ -17,6 +17,10 @@ G_DECLARE_FINAL_TYPE (PigeonComposerStatus, pigeon_composer_status, PIGEON, COMP
  * Send Now) while the server cannot be reached, and what went wrong, by address, when a
  * message or a recipient was refused.  Hidden when there is nothing to say.
  */
-PigeonComposerStatus *pigeon_composer_status_new (PigeonApplication *app);
+PigeonComposerStatus *pigeon_composer_status_new             (PigeonApplication    *app);
+/* For a status bar made by a window's template: it starts reporting once it has the
+ * application. */
+void                  pigeon_composer_status_set_application (PigeonComposerStatus *self,
+                                                              PigeonApplication    *app);
 
 G_END_DECLS

@@ -33,6 +33,34 @@ BODY = "Hallo Bob,\n\nanbei die Übersicht für Köln.\n\nZoë"
 ATTACHMENT = "Übersicht «März» — naïve.bin"
 
 
+class Pigeon:
+    """A running Pigeon; once stopped, what it logged holds no GLib or GTK warning or
+    critical (unless the test failed anyway, or killed it on purpose)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.killed = False
+
+    def __enter__(self):
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    def kill(self):
+        self.killed = True
+        self.app.process.send_signal(signal.SIGKILL)
+        self.app.process.wait()
+
+    def __exit__(self, *exc):
+        self.app.stop()
+        with open(self.app.log_path, errors="replace") as f:
+            bad = [line for line in f if "-CRITICAL" in line or "-WARNING" in line]
+        if exc[0] is None:
+            assert not bad, "Pigeon complained:\n" + "".join(bad)
+        return False
+
+
 def start(dirs, undo_delay=3):
     """Pigeon on DIRS, with settings of the test's own (the undo delay; a file chooser that
     opens in the working directory, the one above DIRS)."""
@@ -49,8 +77,8 @@ def start(dirs, undo_delay=3):
     here = os.getcwd()
     os.chdir(os.path.dirname(config))
     try:
-        return pt.start_app([os.path.abspath(os.path.join(here, pt.pigeon_binary())),
-                             "--config-dir", config, "--data-dir", data], env=env)
+        return Pigeon(pt.start_app([os.path.abspath(os.path.join(here, pt.pigeon_binary())),
+                                    "--config-dir", config, "--data-dir", data], env=env))
     finally:
         os.chdir(here)
 
@@ -184,8 +212,7 @@ def draft_survives_kill():
         fill(composer, pt.address(bob), "Draft %s" % token, "Half a thought, ünd more")
         # Saved while typing, every few seconds.
         label_starting(composer, "Draft saved at")
-        app.process.send_signal(signal.SIGKILL)
-        app.process.wait()
+        app.kill()
 
     (draft,) = [m for m in listed(dirs, "Drafts") if token in (m["subject"] or "")]
     assert "draft" in draft["flags"], draft

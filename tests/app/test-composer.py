@@ -421,8 +421,14 @@ def rich_text_alternative():
         pt.activate(pt.find(app.node, "Rich Text", role="check box"))
         pt.find(composer, "Bold", role="push button")      # the formatting bar is there
         editor = pt.find(composer, "", role="document web")   # the page being edited
-        x, y, width, height = editor.extents
-        rawinput.click(x + 40, y + 20)
+        # Click only once the page holds the text typed before the switch, or the click
+        # and Ctrl+A land on a page that is still loading.
+        paragraph = pt.wait_until(
+            lambda: editor.findChild(lambda n: "Bold words from Zoë" in (n.text or ""),
+                                     retry=False, requireResult=False, showingOnly=False),
+            what="the typed text in the rich-text editor")
+        x, y, width, height = paragraph.extents
+        rawinput.click(x + 10, y + height // 2)
         rawinput.keyCombo("<ctrl>a")
         pt.activate(pt.find(composer, "Bold", role="push button"))
         time.sleep(0.5)

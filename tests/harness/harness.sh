@@ -210,7 +210,8 @@ harness_init () {
 
 _h_ports_free () {  # PORT_BASE
   local p
-  for p in 143 993 110 995 25 587 465; do
+  # the mail servers' ports, and PB+500..509 where extra services (SOGo) listen
+  for p in 143 993 110 995 25 587 465 500 501 502 503 504 505 506 507 508 509; do
     _h_port_free $(($1 + p)) || return 1
   done
   _h_display_free $(($1 / 100))

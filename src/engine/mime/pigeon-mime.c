@@ -188,19 +188,17 @@ pigeon_mime_format_addresses (InternetAddressList *list)
   return g_string_free (out, FALSE);
 }
 
-static char *
-message_ids_from_header (GMimeMessage *message,
-                         const char   *header,
-                         gboolean      first_only)
+char *
+pigeon_mime_parse_message_ids (const char *text,
+                               gboolean    first_only)
 {
-  const char *value = g_mime_object_get_header (GMIME_OBJECT (message), header);
   GMimeReferences *refs;
   GString *out;
   int n;
 
-  if (value == NULL)
+  if (text == NULL)
     return NULL;
-  refs = g_mime_references_parse (parser_options, value);
+  refs = g_mime_references_parse (parser_options, text);
   if (refs == NULL)
     return NULL;
   n = g_mime_references_length (refs);
@@ -224,6 +222,15 @@ message_ids_from_header (GMimeMessage *message,
       return NULL;
     }
   return g_string_free (out, FALSE);
+}
+
+static char *
+message_ids_from_header (GMimeMessage *message,
+                         const char   *header,
+                         gboolean      first_only)
+{
+  return pigeon_mime_parse_message_ids (g_mime_object_get_header (GMIME_OBJECT (message), header),
+                                        first_only);
 }
 
 void

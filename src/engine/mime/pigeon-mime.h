@@ -42,6 +42,11 @@ gboolean        pigeon_mime_extract_text        (GMimeMessage  *message,
                                                  char         **preview,
                                                  gboolean      *has_attachments);
 
+/* The Message-IDs in TEXT (a Message-ID, In-Reply-To or References value) without angle
+ * brackets, space-separated; only the first with FIRST_ONLY.  NULL when there is none. */
+char           *pigeon_mime_parse_message_ids   (const char    *text,
+                                                 gboolean       first_only);
+
 /* "Name <addr>, …" decoded to UTF-8; NULL for an empty list. */
 char           *pigeon_mime_format_addresses    (InternetAddressList *list);
 

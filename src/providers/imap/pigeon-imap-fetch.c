@@ -231,41 +231,6 @@ format_addresses (const PigeonImapValue *list)
   return text;
 }
 
-/* Message-IDs without angle brackets, space-separated; FIRST_ONLY for In-Reply-To. */
-static char *
-message_ids (const char *text,
-             gboolean    first_only)
-{
-  GMimeReferences *refs;
-  GString *out;
-
-  if (text == NULL)
-    return NULL;
-  refs = g_mime_references_parse (NULL, text);
-  if (refs == NULL)
-    return NULL;
-  out = g_string_new (NULL);
-  for (int i = 0; i < g_mime_references_length (refs); i++)
-    {
-      const char *id = g_mime_references_get_message_id (refs, i);
-
-      if (id == NULL || *id == '\0' || strpbrk (id, " \t\r\n") != NULL)
-        continue;
-      if (out->len > 0)
-        g_string_append_c (out, ' ');
-      g_string_append (out, id);
-      if (first_only)
-        break;
-    }
-  g_mime_references_free (refs);
-  if (out->len == 0)
-    {
-      g_string_free (out, TRUE);
-      return NULL;
-    }
-  return g_string_free (out, FALSE);
-}
-
 /* The References header's value from "References: <a> <b>\r\n\r\n" (folded or not). */
 static char *
 references_from_header (const PigeonImapValue *value)
@@ -278,7 +243,7 @@ references_from_header (const PigeonImapValue *value)
   colon = strchr (text, ':');
   if (colon == NULL)
     return NULL;
-  return message_ids (colon + 1, FALSE);
+  return pigeon_mime_parse_message_ids (colon + 1, FALSE);
 }
 
 static gint64
@@ -324,9 +289,9 @@ pigeon_imap_fetch_to_message (const PigeonImapFetch *fetch,
   message->to = format_addresses (pigeon_imap_value_get_item (env, 5));
   message->cc = format_addresses (pigeon_imap_value_get_item (env, 6));
   in_reply_to = pigeon_imap_value_dup_string (pigeon_imap_value_get_item (env, 8));
-  message->in_reply_to = message_ids (in_reply_to, TRUE);
+  message->in_reply_to = pigeon_mime_parse_message_ids (in_reply_to, TRUE);
   message_id = pigeon_imap_value_dup_string (pigeon_imap_value_get_item (env, 9));
-  message->message_id = message_ids (message_id, TRUE);
+  message->message_id = pigeon_mime_parse_message_ids (message_id, TRUE);
   if (fetch->references != NULL)
     message->references = references_from_header (fetch->references);
   if (fetch->bodystructure != NULL)

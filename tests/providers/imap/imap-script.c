@@ -49,7 +49,8 @@ imap_script_free (ImapScript *script)
 static char *
 take_client_line (ImapScript *script)
 {
-  guint8 *eol = memchr (script->to_server->data, '\n', script->to_server->len);
+  guint8 *eol = script->to_server->len > 0
+                  ? memchr (script->to_server->data, '\n', script->to_server->len) : NULL;
   gsize length;
   char *line;
 
@@ -121,7 +122,8 @@ ensure_input (ImapScript *script,
 {
   for (;;)
     {
-      if (line ? memchr (script->to_client->data, '\n', script->to_client->len) != NULL
+      if (line ? (script->to_client->len > 0 &&
+                  memchr (script->to_client->data, '\n', script->to_client->len) != NULL)
                : script->to_client->len >= needed)
         return TRUE;
       if (script->closed || script->position >= script->lines->len)

@@ -6,6 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "pigeon-folder-sidebar.h"
+#include "pigeon-name-dialog.h"
+#include "pigeon-store-list.h"
+
+/* A quota this full gets a warning. */
+#define QUOTA_WARNING_PERCENT 90
 
 struct _PigeonFolderSidebar
 {
@@ -14,10 +19,19 @@ struct _PigeonFolderSidebar
   GtkTreeView *tree_view;
   GtkTreeStore *store;
   GtkTreeSelection *selection;
+  GMenuModel *folder_menu;
+  GMenuModel *account_menu;
+  GMenuModel *inboxes_menu;
+  GSimpleActionGroup *actions;
 
   PigeonApplication *application;
   GPtrArray *watched;   /* WatchedSession*, one per account shown */
   gboolean rebuilding;
+
+  /* the row a context menu is about */
+  char *menu_account_id;
+  gint64 menu_folder_id;
+  int menu_kind;
 };
 
 G_DEFINE_FINAL_TYPE (PigeonFolderSidebar, pigeon_folder_sidebar, GTK_TYPE_BIN)
@@ -36,10 +50,12 @@ enum {
 enum {
   KIND_ACCOUNT,
   KIND_FOLDER,
+  KIND_ALL_INBOXES,
 };
 
 enum {
   SIGNAL_FOLDER_SELECTED,
+  SIGNAL_ERROR,
   N_SIGNALS
 };
 
@@ -54,6 +70,7 @@ typedef struct
 } WatchedSession;
 
 static void rebuild_account (PigeonFolderSidebar *self, PigeonSession *session);
+static void update_all_inboxes (PigeonFolderSidebar *self);
 
 static void
 watched_session_free (gpointer data)
@@ -127,6 +144,14 @@ folder_display_name (const PigeonFolder *folder)
   return g_strdup (folder->name);
 }
 
+static char *
+count_markup (guint unread)
+{
+  if (unread == 0)
+    return NULL;
+  return g_markup_printf_escaped ("<small><b>%'u</b></small>", unread);
+}
+
 static gboolean
 find_account_iter (PigeonFolderSidebar *self,
                    const char          *account_id,
@@ -139,13 +164,26 @@ find_account_iter (PigeonFolderSidebar *self,
   do
     {
       g_autofree char *id = NULL;
+      int kind;
 
-      gtk_tree_model_get (model, iter, COL_ACCOUNT_ID, &id, -1);
-      if (g_strcmp0 (id, account_id) == 0)
+      gtk_tree_model_get (model, iter, COL_KIND, &kind, COL_ACCOUNT_ID, &id, -1);
+      if (kind == KIND_ACCOUNT && g_strcmp0 (id, account_id) == 0)
         return TRUE;
     }
   while (gtk_tree_model_iter_next (model, iter));
   return FALSE;
+}
+
+static gboolean
+find_all_inboxes_iter (PigeonFolderSidebar *self,
+                       GtkTreeIter         *iter)
+{
+  int kind;
+
+  if (!gtk_tree_model_get_iter_first (GTK_TREE_MODEL (self->store), iter))
+    return FALSE;
+  gtk_tree_model_get (GTK_TREE_MODEL (self->store), iter, COL_KIND, &kind, -1);
+  return kind == KIND_ALL_INBOXES;
 }
 
 static gboolean
@@ -183,17 +221,12 @@ set_folder_row (PigeonFolderSidebar *self,
 {
   g_autofree char *name = folder_display_name (folder);
   g_autofree char *markup = NULL;
-  g_autofree char *count = NULL;
+  g_autofree char *count = count_markup (folder->unread);
 
   if (folder->unread > 0)
-    {
-      markup = g_markup_printf_escaped ("<b>%s</b>", name);
-      count = g_strdup_printf ("%'u", folder->unread);
-    }
+    markup = g_markup_printf_escaped ("<b>%s</b>", name);
   else
-    {
-      markup = g_markup_escape_text (name, -1);
-    }
+    markup = g_markup_escape_text (name, -1);
 
   gtk_tree_store_set (self->store, iter,
                       COL_KIND, KIND_FOLDER,
@@ -206,6 +239,29 @@ set_folder_row (PigeonFolderSidebar *self,
                       -1);
 }
 
+/* "2.1 GB of 5 GB", and whether it is nearly full. */
+static char *
+quota_text (PigeonAccount *account,
+            gboolean      *warning)
+{
+  guint64 used = pigeon_account_get_quota_used (account);
+  guint64 limit = pigeon_account_get_quota_limit (account);
+  g_autofree char *used_text = NULL;
+  g_autofree char *limit_text = NULL;
+
+  *warning = FALSE;
+  if (limit == 0)
+    return NULL;
+  used_text = g_format_size (used);
+  limit_text = g_format_size (limit);
+  *warning = used >= limit / 100 * QUOTA_WARNING_PERCENT;
+  if (*warning)
+    /* Translators: the server's mailbox is nearly full: used space of the quota. */
+    return g_strdup_printf (_("Almost full: %s of %s"), used_text, limit_text);
+  /* Translators: used space of the server's quota, "2.1 GB of 5 GB". */
+  return g_strdup_printf (_("%s of %s"), used_text, limit_text);
+}
+
 /* The account row: its name, plus what it is doing or what went wrong. */
 static void
 set_account_row (PigeonFolderSidebar *self,
@@ -215,7 +271,7 @@ set_account_row (PigeonFolderSidebar *self,
   PigeonAccount *account = pigeon_session_get_account (session);
   const GError *error = pigeon_session_get_store_error (session);
   const char *icon = "avatar-default-symbolic";
-  const char *status = NULL;
+  g_autofree char *status = NULL;
   g_autofree char *markup = NULL;
 
   if (error == NULL)
@@ -223,7 +279,7 @@ set_account_row (PigeonFolderSidebar *self,
   if (error != NULL)
     {
       icon = "dialog-warning-symbolic";
-      status = error->message;
+      status = g_strdup (error->message);
     }
   else
     {
@@ -231,17 +287,27 @@ set_account_row (PigeonFolderSidebar *self,
         {
         case PIGEON_ACCOUNT_STATE_OFFLINE:
           icon = "network-offline-symbolic";
-          status = _("Offline");
+          status = g_strdup (_("Offline"));
           break;
         case PIGEON_ACCOUNT_STATE_CONNECTING:
         case PIGEON_ACCOUNT_STATE_SYNCING:
-          status = pigeon_account_get_status_text (account);
+          icon = "emblem-synchronizing-symbolic";
+          status = g_strdup (pigeon_account_get_status_text (account));
           break;
         case PIGEON_ACCOUNT_STATE_ERROR:
         case PIGEON_ACCOUNT_STATE_IDLE:
         default:
+          {
+            gboolean warning;
+
+            status = quota_text (account, &warning);
+            if (warning)
+              icon = "dialog-warning-symbolic";
+          }
           break;
         }
+      if (!pigeon_account_get_enabled (account) && status == NULL)
+        status = g_strdup (_("Turned off"));
     }
 
   if (status != NULL)
@@ -262,17 +328,20 @@ set_account_row (PigeonFolderSidebar *self,
 }
 
 static void
-selected_ids (PigeonFolderSidebar *self,
+selected_row (PigeonFolderSidebar *self,
+              int                 *kind,
               char               **account_id,
               gint64              *folder_id)
 {
   GtkTreeModel *model;
   GtkTreeIter iter;
 
+  *kind = -1;
   *account_id = NULL;
   *folder_id = 0;
   if (gtk_tree_selection_get_selected (self->selection, &model, &iter))
-    gtk_tree_model_get (model, &iter, COL_ACCOUNT_ID, account_id, COL_FOLDER_ID, folder_id, -1);
+    gtk_tree_model_get (model, &iter, COL_KIND, kind, COL_ACCOUNT_ID, account_id,
+                        COL_FOLDER_ID, folder_id, -1);
 }
 
 static void
@@ -283,17 +352,21 @@ rebuild_account (PigeonFolderSidebar *self,
   const char *account_id = pigeon_account_get_id (account);
   PigeonStore *store = pigeon_session_get_store (session);
   g_autoptr(GPtrArray) folders = NULL;
-  g_autoptr(GPtrArray) placed = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
+  g_autoptr(GPtrArray) placed =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_folder_free);
   g_autoptr(GHashTable) iters = NULL;
   g_autofree char *sel_account = NULL;
   gint64 sel_folder;
+  int sel_kind;
   GtkTreeIter account_iter, child;
   gboolean reselected = FALSE;
+  gboolean was_selected;
 
   if (!find_account_iter (self, account_id, &account_iter))
     return;
 
-  selected_ids (self, &sel_account, &sel_folder);
+  selected_row (self, &sel_kind, &sel_account, &sel_folder);
+  was_selected = sel_kind == KIND_FOLDER && g_strcmp0 (sel_account, account_id) == 0;
   self->rebuilding = TRUE;
 
   set_account_row (self, &account_iter, session);
@@ -311,7 +384,8 @@ rebuild_account (PigeonFolderSidebar *self,
 
   if (folders != NULL)
     {
-      iters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) gtk_tree_iter_free);
+      iters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                     (GDestroyNotify) gtk_tree_iter_free);
       g_ptr_array_sort (folders, compare_folders);
 
       /* Parents before children: a folder whose parent is not yet placed waits for a later
@@ -338,8 +412,13 @@ rebuild_account (PigeonFolderSidebar *self,
               gtk_tree_store_append (self->store, &iter, parent);
               set_folder_row (self, &iter, account_id, folder);
               g_hash_table_insert (iters, folder->path, gtk_tree_iter_copy (&iter));
-              if (g_strcmp0 (sel_account, account_id) == 0 && sel_folder == folder->id)
+              if (was_selected && sel_folder == folder->id)
                 {
+                  GtkTreePath *path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store),
+                                                               &iter);
+
+                  gtk_tree_view_expand_to_path (self->tree_view, path);
+                  gtk_tree_path_free (path);
                   gtk_tree_selection_select_iter (self->selection, &iter);
                   reselected = TRUE;
                 }
@@ -356,8 +435,36 @@ rebuild_account (PigeonFolderSidebar *self,
   }
 
   self->rebuilding = FALSE;
-  if (g_strcmp0 (sel_account, account_id) == 0 && sel_folder != 0 && !reselected)
+  update_all_inboxes (self);
+  if (was_selected && !reselected)
     g_signal_emit (self, signals[SIGNAL_FOLDER_SELECTED], 0, NULL, (gint64) 0);
+}
+
+/* "All Inboxes" counts the unread messages of every inbox. */
+static void
+update_all_inboxes (PigeonFolderSidebar *self)
+{
+  g_autofree char *count = NULL;
+  g_autofree char *markup = NULL;
+  GtkTreeIter iter;
+  guint unread = 0;
+
+  if (!find_all_inboxes_iter (self, &iter))
+    return;
+  for (guint i = 0; i < self->watched->len; i++)
+    {
+      WatchedSession *w = g_ptr_array_index (self->watched, i);
+      g_autoptr(PigeonFolder) inbox = NULL;
+
+      if (w->store != NULL)
+        inbox = pigeon_store_get_folder_by_role (w->store, PIGEON_FOLDER_ROLE_INBOX, NULL);
+      if (inbox != NULL)
+        unread += inbox->unread;
+    }
+  count = count_markup (unread);
+  markup = unread > 0 ? g_markup_printf_escaped ("<b>%s</b>", _("All Inboxes"))
+                      : g_markup_escape_text (_("All Inboxes"), -1);
+  gtk_tree_store_set (self->store, &iter, COL_MARKUP, markup, COL_COUNT, count, -1);
 }
 
 static void
@@ -377,6 +484,8 @@ folder_updated_cb (PigeonStore    *store,
   folder = pigeon_store_get_folder (store, folder_id, &error);
   if (folder != NULL)
     set_folder_row (self, &iter, pigeon_account_get_id (account), folder);
+  if (folder != NULL && folder->role == PIGEON_FOLDER_ROLE_INBOX)
+    update_all_inboxes (self);
 }
 
 static void
@@ -422,17 +531,33 @@ static void
 rebuild_all (PigeonFolderSidebar *self)
 {
   GListModel *accounts = G_LIST_MODEL (pigeon_application_get_manager (self->application));
+  static const char *watched_properties[] = {
+    "notify::name", "notify::state", "notify::status-text", "notify::last-error",
+    "notify::quota-used", "notify::quota-limit", "notify::enabled",
+  };
+  GtkTreeIter iter;
 
   self->rebuilding = TRUE;
   g_ptr_array_set_size (self->watched, 0);
   gtk_tree_store_clear (self->store);
+
+  if (g_list_model_get_n_items (accounts) > 0)
+    {
+      gtk_tree_store_append (self->store, &iter, NULL);
+      gtk_tree_store_set (self->store, &iter,
+                          COL_KIND, KIND_ALL_INBOXES,
+                          COL_FOLDER_ID, PIGEON_FOLDER_SIDEBAR_ALL_INBOXES,
+                          COL_ICON, "pigeon-inbox-symbolic",
+                          COL_MARKUP, _("All Inboxes"),
+                          COL_TOOLTIP, _("The inboxes of every account together"),
+                          -1);
+    }
 
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       g_autoptr(PigeonAccount) account = g_list_model_get_item (accounts, i);
       PigeonSession *session = pigeon_application_get_session (self->application, account);
       WatchedSession *w;
-      GtkTreeIter iter;
 
       if (session == NULL)
         continue;
@@ -445,13 +570,13 @@ rebuild_all (PigeonFolderSidebar *self)
       g_ptr_array_add (self->watched, w);
       g_signal_connect (session, "notify::store", G_CALLBACK (session_store_changed_cb), w);
       g_signal_connect (session, "notify::store-error", G_CALLBACK (session_store_changed_cb), w);
-      g_signal_connect (account, "notify::name", G_CALLBACK (account_state_changed_cb), w);
-      g_signal_connect (account, "notify::state", G_CALLBACK (account_state_changed_cb), w);
-      g_signal_connect (account, "notify::status-text", G_CALLBACK (account_state_changed_cb), w);
-      g_signal_connect (account, "notify::last-error", G_CALLBACK (account_state_changed_cb), w);
+      for (guint k = 0; k < G_N_ELEMENTS (watched_properties); k++)
+        g_signal_connect (account, watched_properties[k], G_CALLBACK (account_state_changed_cb),
+                          w);
       session_store_changed_cb (session, NULL, w);
     }
   self->rebuilding = FALSE;
+  update_all_inboxes (self);
 }
 
 static void
@@ -464,23 +589,38 @@ accounts_changed_cb (GListModel          *model,
   rebuild_all (self);
 }
 
+static PigeonSession *
+session_for (PigeonFolderSidebar *self,
+             const char          *account_id)
+{
+  PigeonAccount *account;
+
+  if (account_id == NULL)
+    return NULL;
+  account = pigeon_account_manager_lookup (pigeon_application_get_manager (self->application),
+                                           account_id);
+  return account ? pigeon_application_get_session (self->application, account) : NULL;
+}
+
 static void
 selection_changed_cb (GtkTreeSelection    *selection,
                       PigeonFolderSidebar *self)
 {
   g_autofree char *account_id = NULL;
   gint64 folder_id;
-  PigeonAccount *account;
-  PigeonSession *session = NULL;
+  int kind;
+  PigeonSession *session;
 
   if (self->rebuilding)
     return;
-  selected_ids (self, &account_id, &folder_id);
-  account = account_id ? pigeon_account_manager_lookup (
-                           pigeon_application_get_manager (self->application), account_id)
-                       : NULL;
-  if (account != NULL && folder_id != 0)
-    session = pigeon_application_get_session (self->application, account);
+  selected_row (self, &kind, &account_id, &folder_id);
+  if (kind == KIND_ALL_INBOXES)
+    {
+      g_signal_emit (self, signals[SIGNAL_FOLDER_SELECTED], 0, NULL,
+                     PIGEON_FOLDER_SIDEBAR_ALL_INBOXES);
+      return;
+    }
+  session = kind == KIND_FOLDER ? session_for (self, account_id) : NULL;
   g_signal_emit (self, signals[SIGNAL_FOLDER_SELECTED], 0, session, session ? folder_id : 0);
 }
 
@@ -497,8 +637,434 @@ select_function (GtkTreeSelection *selection,
 
   gtk_tree_model_get_iter (model, &iter, path);
   gtk_tree_model_get (model, &iter, COL_KIND, &kind, -1);
-  return kind == KIND_FOLDER;
+  return kind != KIND_ACCOUNT;
 }
+
+/* ------------------------------------------------------------------ folder actions */
+
+typedef enum
+{
+  FOLDER_OP_CREATE,
+  FOLDER_OP_RENAME,
+  FOLDER_OP_DELETE,
+  FOLDER_OP_MARK_READ,
+} FolderOpKind;
+
+typedef struct
+{
+  FolderOpKind kind;
+  PigeonStore *store;
+  gint64 folder_id;
+  char *path;
+  char *delimiter;
+} FolderOp;
+
+static void
+folder_op_free (FolderOp *op)
+{
+  g_clear_object (&op->store);
+  g_free (op->path);
+  g_free (op->delimiter);
+  g_free (op);
+}
+
+static void
+folder_op_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  FolderOp *op = task_data;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (op->kind)
+    {
+    case FOLDER_OP_CREATE:
+      ok = pigeon_store_create_folder (op->store, op->path, op->delimiter, FALSE, &error) != 0;
+      break;
+    case FOLDER_OP_RENAME:
+      ok = pigeon_store_user_rename_folder (op->store, op->folder_id, op->path, &error);
+      break;
+    case FOLDER_OP_DELETE:
+      ok = pigeon_store_user_delete_folder (op->store, op->folder_id, &error);
+      break;
+    case FOLDER_OP_MARK_READ:
+      {
+        g_autoptr(GArray) ids = pigeon_store_list_unread_ids (op->store, op->folder_id, &error);
+
+        ok = ids != NULL &&
+             (ids->len == 0 ||
+              pigeon_store_change_flags (op->store, (const gint64 *) (gpointer) ids->data,
+                                         ids->len, PIGEON_MESSAGE_FLAG_SEEN, 0, &error));
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+folder_op_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  PigeonFolderSidebar *self = PIGEON_FOLDER_SIDEBAR (source);
+  FolderOp *op = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      const char *title = NULL;
+
+      switch (op->kind)
+        {
+        case FOLDER_OP_CREATE: title = _("The folder could not be created"); break;
+        case FOLDER_OP_RENAME: title = _("The folder could not be renamed"); break;
+        case FOLDER_OP_DELETE: title = _("The folder could not be deleted"); break;
+        case FOLDER_OP_MARK_READ:
+        default: title = _("The messages could not be marked as read"); break;
+        }
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, title, error->message);
+    }
+}
+
+static void
+run_folder_op (PigeonFolderSidebar *self,
+               FolderOp            *op)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, folder_op_done_cb, NULL);
+
+  g_task_set_source_tag (task, run_folder_op);
+  g_task_set_task_data (task, op, (GDestroyNotify) folder_op_free);
+  g_task_run_in_thread (task, folder_op_thread);
+}
+
+static FolderOp *
+folder_op_new (FolderOpKind  kind,
+               PigeonStore  *store,
+               gint64        folder_id)
+{
+  FolderOp *op = g_new0 (FolderOp, 1);
+
+  op->kind = kind;
+  op->store = g_object_ref (store);
+  op->folder_id = folder_id;
+  return op;
+}
+
+static PigeonStore *
+menu_store (PigeonFolderSidebar *self)
+{
+  PigeonSession *session = session_for (self, self->menu_account_id);
+
+  return session ? pigeon_session_get_store (session) : NULL;
+}
+
+static PigeonFolder *
+menu_folder (PigeonFolderSidebar *self)
+{
+  PigeonStore *store = menu_store (self);
+
+  if (store == NULL || self->menu_folder_id <= 0)
+    return NULL;
+  return pigeon_store_get_folder (store, self->menu_folder_id, NULL);
+}
+
+static GtkWindow *
+toplevel_window (PigeonFolderSidebar *self)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL;
+}
+
+static void
+mark_read_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+
+  if (self->menu_kind == KIND_ALL_INBOXES)
+    {
+      for (guint i = 0; i < self->watched->len; i++)
+        {
+          WatchedSession *w = g_ptr_array_index (self->watched, i);
+          g_autoptr(PigeonFolder) inbox = NULL;
+
+          if (w->store != NULL)
+            inbox = pigeon_store_get_folder_by_role (w->store, PIGEON_FOLDER_ROLE_INBOX, NULL);
+          if (inbox != NULL)
+            run_folder_op (self, folder_op_new (FOLDER_OP_MARK_READ, w->store, inbox->id));
+        }
+      return;
+    }
+  if (menu_store (self) != NULL && self->menu_folder_id > 0)
+    run_folder_op (self, folder_op_new (FOLDER_OP_MARK_READ, menu_store (self),
+                                        self->menu_folder_id));
+}
+
+static void
+resync_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+  PigeonSession *session = session_for (self, self->menu_account_id);
+
+  if (session != NULL && self->menu_folder_id > 0)
+    pigeon_session_resync_folder (session, self->menu_folder_id);
+}
+
+static void
+get_mail_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+  PigeonSession *session = session_for (self, self->menu_account_id);
+
+  if (session != NULL)
+    pigeon_session_sync_now (session);
+}
+
+/* The delimiter of the account's folders, "/" when it has none to copy. */
+static char *
+account_delimiter (PigeonStore *store)
+{
+  g_autoptr(GPtrArray) folders = pigeon_store_list_folders (store, NULL);
+
+  for (guint i = 0; folders != NULL && i < folders->len; i++)
+    {
+      const PigeonFolder *folder = g_ptr_array_index (folders, i);
+
+      if (folder->delimiter != NULL && *folder->delimiter != '\0')
+        return g_strdup (folder->delimiter);
+    }
+  return g_strdup ("/");
+}
+
+static void
+new_folder_response_cb (GtkDialog           *dialog,
+                        int                  response,
+                        PigeonFolderSidebar *self)
+{
+  const char *name = pigeon_name_dialog_get_name (PIGEON_NAME_DIALOG (dialog));
+  PigeonStore *store = menu_store (self);
+
+  if (response == GTK_RESPONSE_ACCEPT && store != NULL && *name != '\0')
+    {
+      g_autoptr(PigeonFolder) parent = menu_folder (self);
+      FolderOp *op = folder_op_new (FOLDER_OP_CREATE, store, 0);
+
+      op->delimiter = parent && parent->delimiter ? g_strdup (parent->delimiter)
+                                                  : account_delimiter (store);
+      op->path = parent ? g_strconcat (parent->path, op->delimiter, name, NULL)
+                        : g_strdup (name);
+      run_folder_op (self, op);
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+new_folder_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+  g_autoptr(PigeonFolder) parent = menu_folder (self);
+  g_autofree char *prompt = NULL;
+  GtkWidget *dialog;
+
+  if (menu_store (self) == NULL)
+    return;
+  prompt = parent ? g_strdup_printf (_("Name of the new folder in “%s”"), parent->name)
+                  : g_strdup (_("Name of the new folder"));
+  dialog = pigeon_name_dialog_new (toplevel_window (self), _("New Folder"), prompt, NULL,
+                                   _("C_reate"));
+  g_signal_connect (dialog, "response", G_CALLBACK (new_folder_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+rename_response_cb (GtkDialog           *dialog,
+                    int                  response,
+                    PigeonFolderSidebar *self)
+{
+  const char *name = pigeon_name_dialog_get_name (PIGEON_NAME_DIALOG (dialog));
+  g_autoptr(PigeonFolder) folder = menu_folder (self);
+
+  if (response == GTK_RESPONSE_ACCEPT && folder != NULL && *name != '\0')
+    {
+      FolderOp *op = folder_op_new (FOLDER_OP_RENAME, menu_store (self), folder->id);
+
+      op->path = folder->parent_path
+                   ? g_strconcat (folder->parent_path, folder->delimiter ? folder->delimiter
+                                                                         : "/", name, NULL)
+                   : g_strdup (name);
+      run_folder_op (self, op);
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+rename_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+  g_autoptr(PigeonFolder) folder = menu_folder (self);
+  GtkWidget *dialog;
+
+  if (folder == NULL)
+    return;
+  dialog = pigeon_name_dialog_new (toplevel_window (self), _("Rename Folder"),
+                                   _("New name of the folder"), folder->name, _("_Rename"));
+  g_signal_connect (dialog, "response", G_CALLBACK (rename_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+delete_response_cb (GtkDialog           *dialog,
+                    int                  response,
+                    PigeonFolderSidebar *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && menu_store (self) != NULL && self->menu_folder_id > 0)
+    run_folder_op (self, folder_op_new (FOLDER_OP_DELETE, menu_store (self),
+                                        self->menu_folder_id));
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+delete_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  PigeonFolderSidebar *self = user_data;
+  g_autoptr(PigeonFolder) folder = menu_folder (self);
+  GtkWidget *dialog;
+
+  if (folder == NULL)
+    return;
+  dialog = gtk_message_dialog_new (toplevel_window (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Delete the folder “%s”?"), folder->name);
+  gtk_message_dialog_format_secondary_text (
+    GTK_MESSAGE_DIALOG (dialog),
+    ngettext ("The folder, the folders in it and its %'u message are deleted, on the server too.",
+              "The folder, the folders in it and its %'u messages are deleted, on the server too.",
+              folder->total),
+    folder->total);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  gtk_style_context_add_class (
+    gtk_widget_get_style_context (gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Delete"),
+                                                         GTK_RESPONSE_ACCEPT)),
+    "destructive-action");
+  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static const GActionEntry folder_actions[] = {
+  { "mark-read", mark_read_action },
+  { "resync", resync_action },
+  { "get-mail", get_mail_action },
+  { "new", new_folder_action },
+  { "rename", rename_action },
+  { "delete", delete_action },
+};
+
+static void
+set_enabled (PigeonFolderSidebar *self,
+             const char          *name,
+             gboolean             enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static gboolean
+popup_for_row (PigeonFolderSidebar *self,
+               GtkTreePath         *path,
+               const GdkEvent      *event)
+{
+  g_autoptr(PigeonFolder) folder = NULL;
+  GtkTreeIter iter;
+  GtkWidget *menu;
+  gboolean is_inbox, has_store;
+
+  if (!gtk_tree_model_get_iter (GTK_TREE_MODEL (self->store), &iter, path))
+    return FALSE;
+  g_clear_pointer (&self->menu_account_id, g_free);
+  gtk_tree_model_get (GTK_TREE_MODEL (self->store), &iter,
+                      COL_KIND, &self->menu_kind,
+                      COL_ACCOUNT_ID, &self->menu_account_id,
+                      COL_FOLDER_ID, &self->menu_folder_id,
+                      -1);
+  folder = menu_folder (self);
+  is_inbox = folder != NULL && folder->role == PIGEON_FOLDER_ROLE_INBOX;
+  has_store = menu_store (self) != NULL;
+
+  set_enabled (self, "mark-read", (folder != NULL && folder->unread > 0) ||
+                                  self->menu_kind == KIND_ALL_INBOXES);
+  set_enabled (self, "resync",
+               folder != NULL && (folder->flags & PIGEON_FOLDER_FLAG_NOSELECT) == 0);
+  set_enabled (self, "get-mail", has_store);
+  set_enabled (self, "new", has_store && (folder == NULL ||
+                                          (folder->flags & PIGEON_FOLDER_FLAG_NOINFERIORS) == 0));
+  set_enabled (self, "rename", folder != NULL && !is_inbox);
+  set_enabled (self, "delete", folder != NULL && !is_inbox);
+
+  menu = gtk_menu_new_from_model (self->menu_kind == KIND_ACCOUNT ? self->account_menu
+                                  : self->menu_kind == KIND_ALL_INBOXES ? self->inboxes_menu
+                                  : self->folder_menu);
+  gtk_menu_attach_to_widget (GTK_MENU (menu), GTK_WIDGET (self->tree_view), NULL);
+  g_signal_connect (menu, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
+  if (event != NULL)
+    gtk_menu_popup_at_pointer (GTK_MENU (menu), event);
+  else
+    {
+      GdkRectangle area;
+
+      gtk_tree_view_get_cell_area (self->tree_view, path, NULL, &area);
+      gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, area.x, area.y,
+                                                         &area.x, &area.y);
+      gtk_menu_popup_at_rect (GTK_MENU (menu), gtk_widget_get_window (GTK_WIDGET (self->tree_view)),
+                              &area, GDK_GRAVITY_SOUTH_WEST, GDK_GRAVITY_NORTH_WEST, NULL);
+    }
+  return TRUE;
+}
+
+static gboolean
+button_press_cb (GtkTreeView         *tree_view,
+                 GdkEventButton      *event,
+                 PigeonFolderSidebar *self)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+
+  if (!gdk_event_triggers_context_menu ((GdkEvent *) event) ||
+      !gtk_tree_view_get_path_at_pos (tree_view, event->x, event->y, &path, NULL, NULL, NULL))
+    return GDK_EVENT_PROPAGATE;
+  return popup_for_row (self, path, (GdkEvent *) event);
+}
+
+static gboolean
+popup_menu_cb (GtkWidget           *widget,
+               PigeonFolderSidebar *self)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+
+  gtk_tree_view_get_cursor (self->tree_view, &path, NULL);
+  return path != NULL && popup_for_row (self, path, NULL);
+}
+
+/* ------------------------------------------------------------------ GObject */
 
 static void
 pigeon_folder_sidebar_dispose (GObject *object)
@@ -513,6 +1079,7 @@ pigeon_folder_sidebar_dispose (GObject *object)
     }
   if (self->watched != NULL)
     g_ptr_array_set_size (self->watched, 0);
+  g_clear_object (&self->actions);
 
   G_OBJECT_CLASS (pigeon_folder_sidebar_parent_class)->dispose (object);
 }
@@ -523,6 +1090,7 @@ pigeon_folder_sidebar_finalize (GObject *object)
   PigeonFolderSidebar *self = (PigeonFolderSidebar *) object;
 
   g_clear_pointer (&self->watched, g_ptr_array_unref);
+  g_clear_pointer (&self->menu_account_id, g_free);
 
   G_OBJECT_CLASS (pigeon_folder_sidebar_parent_class)->finalize (object);
 }
@@ -539,13 +1107,21 @@ pigeon_folder_sidebar_class_init (PigeonFolderSidebarClass *klass)
   signals[SIGNAL_FOLDER_SELECTED] =
     g_signal_new ("folder-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 2, PIGEON_TYPE_SESSION, G_TYPE_INT64);
+  signals[SIGNAL_ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/pigeonmail/Pigeon/pigeon-folder-sidebar.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/pigeonmail/Pigeon/pigeon-folder-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, store);
   gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, selection);
+  gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, folder_menu);
+  gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, account_menu);
+  gtk_widget_class_bind_template_child (widget_class, PigeonFolderSidebar, inboxes_menu);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, button_press_cb);
+  gtk_widget_class_bind_template_callback (widget_class, popup_menu_cb);
 }
 
 static void
@@ -554,6 +1130,11 @@ pigeon_folder_sidebar_init (PigeonFolderSidebar *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->watched = g_ptr_array_new_with_free_func (watched_session_free);
   gtk_tree_selection_set_select_function (self->selection, select_function, NULL, NULL);
+
+  self->actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), folder_actions,
+                                   G_N_ELEMENTS (folder_actions), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "folder", G_ACTION_GROUP (self->actions));
 }
 
 GtkWidget *
@@ -576,6 +1157,46 @@ pigeon_folder_sidebar_set_application (PigeonFolderSidebar *self,
   rebuild_all (self);
 }
 
+static void
+select_iter (PigeonFolderSidebar *self,
+             GtkTreeIter         *iter)
+{
+  g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store), iter);
+
+  gtk_tree_view_expand_to_path (self->tree_view, path);
+  gtk_tree_selection_select_iter (self->selection, iter);
+  gtk_tree_view_scroll_to_cell (self->tree_view, path, NULL, FALSE, 0, 0);
+}
+
+gboolean
+pigeon_folder_sidebar_select_folder (PigeonFolderSidebar *self,
+                                     PigeonSession       *session,
+                                     gint64               folder_id)
+{
+  GtkTreeIter account_iter, iter;
+
+  g_return_val_if_fail (PIGEON_IS_FOLDER_SIDEBAR (self), FALSE);
+  g_return_val_if_fail (PIGEON_IS_SESSION (session), FALSE);
+
+  if (!find_account_iter (self, pigeon_account_get_id (pigeon_session_get_account (session)),
+                          &account_iter) ||
+      !find_folder_iter_below (GTK_TREE_MODEL (self->store), &account_iter, folder_id, &iter))
+    return FALSE;
+  select_iter (self, &iter);
+  return TRUE;
+}
+
+void
+pigeon_folder_sidebar_select_all_inboxes (PigeonFolderSidebar *self)
+{
+  GtkTreeIter iter;
+
+  g_return_if_fail (PIGEON_IS_FOLDER_SIDEBAR (self));
+
+  if (find_all_inboxes_iter (self, &iter))
+    select_iter (self, &iter);
+}
+
 gboolean
 pigeon_folder_sidebar_select_role (PigeonFolderSidebar *self,
                                    PigeonAccount       *account,
@@ -584,7 +1205,6 @@ pigeon_folder_sidebar_select_role (PigeonFolderSidebar *self,
   PigeonSession *session;
   PigeonStore *store;
   g_autoptr(PigeonFolder) folder = NULL;
-  GtkTreeIter account_iter, iter;
 
   g_return_val_if_fail (PIGEON_IS_FOLDER_SIDEBAR (self), FALSE);
 
@@ -593,10 +1213,5 @@ pigeon_folder_sidebar_select_role (PigeonFolderSidebar *self,
   if (store == NULL)
     return FALSE;
   folder = pigeon_store_get_folder_by_role (store, role, NULL);
-  if (folder == NULL ||
-      !find_account_iter (self, pigeon_account_get_id (account), &account_iter) ||
-      !find_folder_iter_below (GTK_TREE_MODEL (self->store), &account_iter, folder->id, &iter))
-    return FALSE;
-  gtk_tree_selection_select_iter (self->selection, &iter);
-  return TRUE;
+  return folder != NULL && pigeon_folder_sidebar_select_folder (self, session, folder->id);
 }

@@ -12,16 +12,38 @@ G_DECLARE_FINAL_TYPE (PigeonSession, pigeon_session, PIGEON, SESSION, GObject)
 /*
  * What the window keeps per account while it runs: the account, its store (opened in the
  * background; a store that cannot open leaves an error for this account only, the others
- * work), and the background sync once the scheduler is attached.
+ * work), and the background sync: started when the store opens (for an enabled account),
+ * again every check-interval minutes, soon after the user changed something (so the queue
+ * reaches the server), when the network comes back, and on demand.  The account's state,
+ * status text and last error tell the window how it goes.
  *
- * Properties: account, store (NULL until open), store-error (GError, NULL when fine).
+ * Properties: account, store (NULL until open), store-error (GError, NULL when fine),
+ * initial-sync-done (the account has been synced completely at least once, in this run or
+ * before: new mail from then on is news worth a notification).
  */
 PigeonSession  *pigeon_session_new             (PigeonAccount *account,
                                                 const char    *store_dir);
 PigeonAccount  *pigeon_session_get_account     (PigeonSession *self);
 PigeonStore    *pigeon_session_get_store       (PigeonSession *self);
 const GError   *pigeon_session_get_store_error (PigeonSession *self);
+gboolean        pigeon_session_get_initial_sync_done (PigeonSession *self);
 /* Stops background work and closes the store (before the account is removed). */
 void            pigeon_session_shutdown        (PigeonSession *self);
+
+/* "Get Mail": syncs the account now (after fixing a password or trusting a certificate,
+ * too).  Does nothing while a sync runs or the account is disabled. */
+void            pigeon_session_sync_now        (PigeonSession *self);
+/* Brings one folder up to date, comparing everything (not just what changed). */
+void            pigeon_session_resync_folder   (PigeonSession *self,
+                                                gint64         folder_id);
+/* Downloads the body of a message the store has only the envelope of. */
+void            pigeon_session_fetch_body_async  (PigeonSession       *self,
+                                                  gint64               message_id,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean        pigeon_session_fetch_body_finish (PigeonSession  *self,
+                                                  GAsyncResult   *result,
+                                                  GError        **error);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "pigeon-application.h"
 #include "pigeon-assistant.h"
 #include "pigeon-composer-actions.h"
+#include "pigeon-color-scheme.h"
 #include "pigeon-mime.h"
 #include "pigeon-providers.h"
 #include "pigeon-secrets.h"
@@ -156,8 +157,25 @@ quit_action (GSimpleAction *action,
   g_list_free (windows);
 }
 
+static void
+show_message_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  PigeonApplication *self = user_data;
+  const char *account_id;
+  gint64 message_id;
+
+  g_variant_get (parameter, "(&sx)", &account_id, &message_id);
+  present_window (self);
+  pigeon_window_show_message (PIGEON_WINDOW (gtk_application_get_active_window (
+                                GTK_APPLICATION (self))),
+                              account_id, message_id);
+}
+
 static const GActionEntry app_actions[] = {
   { "add-account", add_account_action },
+  { "show-message", show_message_action, "(sx)" },
   { "accounts", accounts_action },
   { "account-settings", account_settings_action, "s" },
   { "about", about_action },
@@ -197,6 +215,7 @@ pigeon_application_startup (GApplication *app)
   pigeon_mime_init ();
   pigeon_providers_register ();
 
+  pigeon_color_scheme_follow (gtk_settings_get_default ());
   gtk_css_provider_load_from_resource (css, "/io/github/pigeonmail/Pigeon/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);

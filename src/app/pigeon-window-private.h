@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "pigeon-folder-sidebar.h"
+#include "pigeon-message-list.h"
+#include "pigeon-message-view.h"
+#include "pigeon-notifier.h"
+#include "pigeon-window.h"
+
+G_BEGIN_DECLS
+
+/* Shared by the window's files: the window itself, its actions, its account bars. */
+struct _PigeonWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  GtkHeaderBar *header_bar;
+  GtkInfoBar *config_info_bar;
+  GtkLabel *config_info_label;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkToggleButton *everywhere_check;
+  GtkToggleButton *search_button;
+  GtkBox *account_bars;
+  GtkStack *main_stack;
+  GtkPaned *outer_paned;
+  GtkPaned *inner_paned;
+  PigeonFolderSidebar *sidebar;
+  PigeonMessageList *message_list;
+  GtkStack *content_stack;
+  PigeonMessageView *message_view;
+
+  PigeonApplication *application;
+  PigeonNotifier *notifier;
+  /* what the list shows: a folder of one account, or (no session) All Inboxes */
+  PigeonSession *folder_session;
+  gint64 folder_id;
+  GPtrArray *watched_accounts;   /* PigeonAccount*, for the account bars */
+};
+
+/* pigeon-window-actions.c */
+void pigeon_window_install_actions   (PigeonWindow *self);
+void pigeon_window_update_actions    (PigeonWindow *self);
+void pigeon_window_list_action       (PigeonWindow *self,
+                                      const char   *name);
+void pigeon_window_set_star          (PigeonWindow  *self,
+                                      PigeonSession *session,
+                                      gint64         id,
+                                      gboolean       starred);
+void pigeon_window_report_error      (PigeonWindow *self,
+                                      const char   *title,
+                                      const char   *message);
+/* The sessions whose stores are open, in the order of the accounts. */
+GPtrArray *pigeon_window_dup_open_sessions (PigeonWindow *self);
+
+/* pigeon-window-accounts.c */
+void pigeon_window_watch_accounts    (PigeonWindow *self);
+void pigeon_window_unwatch_accounts  (PigeonWindow *self);
+
+/* pigeon-window.c */
+void pigeon_window_reload_list       (PigeonWindow *self);
+
+G_END_DECLS

@@ -471,6 +471,27 @@ model_get_value (GtkTreeModel *model,
 
   g_value_init (value, model_get_column_type (model, column));
   g_return_if_fail (iter_is_valid (self, iter));
+
+  /* What the list's order holds needs no row read. */
+  switch (column)
+    {
+    case PIGEON_MESSAGE_LIST_COL_SOURCE:
+    case PIGEON_MESSAGE_LIST_COL_ID:
+    case PIGEON_MESSAGE_LIST_COL_THREAD_COUNT:
+      row = iter_row (self, iter, NULL);
+      if (row == NULL)
+        return;
+      if (column == PIGEON_MESSAGE_LIST_COL_SOURCE)
+        g_value_set_int (value, row->source);
+      else if (column == PIGEON_MESSAGE_LIST_COL_ID)
+        g_value_set_int64 (value, row->id);
+      else
+        g_value_set_uint (value, ITER_CHILD (iter) < 0 ? row->count : 1);
+      return;
+    default:
+      break;
+    }
+
   row = iter_row (self, iter, &data);
   if (row == NULL || data == NULL || data->gone)
     return;
@@ -482,12 +503,6 @@ model_get_value (GtkTreeModel *model,
 
   switch (column)
     {
-    case PIGEON_MESSAGE_LIST_COL_SOURCE:
-      g_value_set_int (value, row->source);
-      break;
-    case PIGEON_MESSAGE_LIST_COL_ID:
-      g_value_set_int64 (value, row->id);
-      break;
     case PIGEON_MESSAGE_LIST_COL_MARKUP:
       g_value_take_string (value, row_markup (row, data, unread));
       break;
@@ -518,9 +533,6 @@ model_get_value (GtkTreeModel *model,
       break;
     case PIGEON_MESSAGE_LIST_COL_SENDER:
       g_value_set_string (value, data->sender);
-      break;
-    case PIGEON_MESSAGE_LIST_COL_THREAD_COUNT:
-      g_value_set_uint (value, ITER_CHILD (iter) < 0 ? row->count : 1);
       break;
     default:
       g_return_if_reached ();

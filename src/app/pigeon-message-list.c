@@ -11,6 +11,8 @@
 #define STATE_SCAN_LIMIT 500
 /* A load shorter than this shows no spinner. */
 #define SPINNER_DELAY_MS 150
+/* Timings for tests/bench/gui (G_MESSAGES_DEBUG=pigeon-bench). */
+#define BENCH_DOMAIN "pigeon-bench"
 
 typedef struct
 {
@@ -37,6 +39,8 @@ struct _PigeonMessageList
   char *empty_text;
   guint spinner_source;
   guint selection_idle;
+  gint64 shown_at;           /* when the model was set, for the first-draw timing */
+  gulong draw_handler;
 
   GArray *selected;          /* RowKey: the selection as of the last change */
   gboolean has_next;
@@ -243,11 +247,27 @@ model_reloaded_cb (PigeonMessageListModel *model,
 
 /* ------------------------------------------------------------------ the model */
 
+static gboolean
+first_draw_cb (GtkWidget         *widget,
+               cairo_t           *cr,
+               PigeonMessageList *self)
+{
+  g_clear_signal_handler (&self->draw_handler, widget);
+  g_log (BENCH_DOMAIN, G_LOG_LEVEL_DEBUG, "first rows drawn: %.1f ms after the list was asked "
+         "for them, %u rows", (g_get_monotonic_time () - self->shown_at) / 1000.0,
+         self->model ? pigeon_message_list_model_get_n_rows (self->model) : 0);
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 attach_model (PigeonMessageList *self)
 {
   g_clear_handle_id (&self->spinner_source, g_source_remove);
   gtk_tree_view_set_model (self->tree_view, GTK_TREE_MODEL (self->model));
+  g_clear_signal_handler (&self->draw_handler, self->tree_view);
+  if (pigeon_message_list_model_get_n_rows (self->model) > 0)
+    self->draw_handler = g_signal_connect_after (self->tree_view, "draw",
+                                                 G_CALLBACK (first_draw_cb), self);
   if (pigeon_message_list_model_get_threaded (self->model))
     gtk_tree_view_set_expander_column (self->tree_view, self->message_column);
   update_page (self);
@@ -295,6 +315,7 @@ pigeon_message_list_set_model (PigeonMessageList      *self,
     }
 
   self->model = g_object_ref (model);
+  self->shown_at = g_get_monotonic_time ();
   g_signal_connect_object (model, "reloaded", G_CALLBACK (model_reloaded_cb), self, 0);
   if (pigeon_message_list_model_is_loaded (model))
     {

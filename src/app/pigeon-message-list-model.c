@@ -1276,6 +1276,6 @@ pigeon_message_list_format_date (gint64     date,
     return g_date_time_format (local, "%a");
   if (g_date_time_get_year (now) == g_date_time_get_year (local))
     /* Translators: a day of this year in the message list; see g_date_time_format. */
-    return g_date_time_format (local, _("%e %b"));
+    return g_date_time_format (local, _("%-e %b"));
   return g_date_time_format (local, "%x");
 }

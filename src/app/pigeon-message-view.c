@@ -53,6 +53,9 @@ struct _PigeonMessageView
 G_DEFINE_FINAL_TYPE (PigeonMessageView, pigeon_message_view, GTK_TYPE_BIN)
 
 static void start_render (PigeonMessageView *self);
+static void hovering_link_cb (PigeonWebView     *web_view,
+                              const char        *uri,
+                              PigeonMessageView *self);
 
 /* ------------------------------------------------------------------ state */
 
@@ -88,6 +91,24 @@ stop_listening (PigeonMessageView *self)
     }
 }
 
+/* The web view (and with it WebKit's processes) comes with the first message shown. */
+static PigeonWebView *
+ensure_web_view (PigeonMessageView *self)
+{
+  if (self->web_view != NULL)
+    return self->web_view;
+  /* Not in the template: the view must be made on Pigeon's locked-down web context. */
+  self->web_view = PIGEON_WEB_VIEW (pigeon_web_view_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->web_view), TRUE);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->web_view)),
+                       _("Message body"));
+  gtk_container_add (GTK_CONTAINER (self->web_overlay), GTK_WIDGET (self->web_view));
+  gtk_widget_show (GTK_WIDGET (self->web_view));
+  g_signal_connect (self->web_view, "hovering-link", G_CALLBACK (hovering_link_cb), self);
+  pigeon_web_view_set_text_zoom (self->web_view, self->zoom);
+  return self->web_view;
+}
+
 static void
 reset (PigeonMessageView *self)
 {
@@ -117,7 +138,8 @@ pigeon_message_view_show_status (PigeonMessageView *self,
   g_return_if_fail (PIGEON_IS_MESSAGE_VIEW (self));
 
   reset (self);
-  pigeon_web_view_clear (self->web_view);
+  if (self->web_view != NULL)
+    pigeon_web_view_clear (self->web_view);
   gtk_image_set_from_icon_name (self->status_image, icon_name, GTK_ICON_SIZE_DIALOG);
   gtk_image_set_pixel_size (self->status_image, 96);
   gtk_label_set_text (self->status_title, title);
@@ -168,7 +190,7 @@ fill_header (PigeonMessageView   *self,
       g_autoptr(GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
 
       /* Translators: the date in the message header; see g_date_time_format. */
-      date = local ? g_date_time_format (local, _("%A, %e %B %Y, %H:%M")) : NULL;
+      date = local ? g_date_time_format (local, _("%A, %-e %B %Y, %H:%M")) : NULL;
     }
   gtk_label_set_text (self->date_label, date ? date : "");
 }
@@ -504,7 +526,7 @@ static void
 load_rendered (PigeonMessageView *self,
                gboolean           allow_remote)
 {
-  pigeon_web_view_load_message (self->web_view, self->rendered->html,
+  pigeon_web_view_load_message (ensure_web_view (self), self->rendered->html,
                                 self->rendered->cid_parts, allow_remote,
                                 !self->rendered->plain);
   gtk_widget_set_visible (GTK_WIDGET (self->remote_bar),
@@ -701,7 +723,8 @@ pigeon_message_view_show_remote_content (PigeonMessageView *self)
 {
   g_return_if_fail (PIGEON_IS_MESSAGE_VIEW (self));
 
-  if (self->rendered != NULL && !pigeon_web_view_get_remote_allowed (self->web_view))
+  if (self->rendered != NULL && self->web_view != NULL &&
+      !pigeon_web_view_get_remote_allowed (self->web_view))
     load_rendered (self, TRUE);
 }
 
@@ -728,7 +751,8 @@ pigeon_message_view_zoom (PigeonMessageView *self,
   g_return_if_fail (PIGEON_IS_MESSAGE_VIEW (self));
 
   self->zoom = step == 0 ? 1.0 : CLAMP (self->zoom + step * ZOOM_STEP, 0.5, 3.0);
-  pigeon_web_view_set_text_zoom (self->web_view, self->zoom);
+  if (self->web_view != NULL)
+    pigeon_web_view_set_text_zoom (self->web_view, self->zoom);
   if (settings != NULL)
     g_settings_set_double (settings, "text-zoom", self->zoom);
 }
@@ -832,17 +856,7 @@ pigeon_message_view_init (PigeonMessageView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* Not in the template: the view must be made on Pigeon's locked-down web context. */
-  self->web_view = PIGEON_WEB_VIEW (pigeon_web_view_new ());
-  gtk_widget_set_vexpand (GTK_WIDGET (self->web_view), TRUE);
-  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->web_view)),
-                       _("Message body"));
-  gtk_container_add (GTK_CONTAINER (self->web_overlay), GTK_WIDGET (self->web_view));
-  gtk_widget_show (GTK_WIDGET (self->web_view));
-  g_signal_connect (self->web_view, "hovering-link", G_CALLBACK (hovering_link_cb), self);
-
   self->zoom = pigeon_settings_get_double ("text-zoom", 1.0);
-  pigeon_web_view_set_text_zoom (self->web_view, self->zoom);
 
   g_action_map_add_action_entries (G_ACTION_MAP (actions), attachment_actions,
                                    G_N_ELEMENTS (attachment_actions), self);

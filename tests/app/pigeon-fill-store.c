@@ -12,7 +12,7 @@
 #include "pigeon-store.h"
 
 /*
- * pigeon-fill-store: puts a Maildir's messages into a new account's store, as if a sync
+ * pigeon-fill-store (tests/app): puts a Maildir's messages into a new account's store, as if a sync
  * had brought them, so the window's benchmarks and GUI tests start from "already in the
  * store" without a server.  The account points at a port nobody listens on and is
  * disabled, so the window never tries to sync it.

@@ -43,6 +43,11 @@ struct _PigeonMessageList
   gulong draw_handler;
 
   GArray *selected;          /* RowKey: the selection as of the last change */
+  /* The selected rows, read once per change: GtkTreeSelection walks every row of the view
+   * for each question asked of it in multiple mode. */
+  GList *selected_paths;     /* GtkTreePath* */
+  guint n_selected;
+  gboolean selection_dirty;
   gboolean has_next;
   RowKey next;               /* selected once the removed rows are gone */
   PigeonSession *pending_session;
@@ -126,24 +131,42 @@ row_key_of (PigeonMessageList *self,
 }
 
 static void
+forget_selection (PigeonMessageList *self)
+{
+  g_list_free_full (g_steal_pointer (&self->selected_paths), (GDestroyNotify) gtk_tree_path_free);
+  self->n_selected = 0;
+  self->selection_dirty = TRUE;
+}
+
+/* The selected rows, from the cache. */
+static GList *
+selected_paths (PigeonMessageList *self)
+{
+  if (self->selection_dirty)
+    {
+      self->selection_dirty = FALSE;
+      if (self->model != NULL && gtk_tree_view_get_model (self->tree_view) != NULL)
+        self->selected_paths = gtk_tree_selection_get_selected_rows (self->selection, NULL);
+      self->n_selected = g_list_length (self->selected_paths);
+    }
+  return self->selected_paths;
+}
+
+static void
 remember_selection (PigeonMessageList *self)
 {
-  g_autoptr(GList) rows = NULL;
-  GtkTreeModel *model;
-
   g_array_set_size (self->selected, 0);
   if (self->model == NULL)
     return;
-  rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
-  for (GList *l = rows; l != NULL; l = l->next)
+  for (GList *l = selected_paths (self); l != NULL; l = l->next)
     {
       GtkTreeIter iter;
       RowKey key;
 
-      if (gtk_tree_model_get_iter (model, &iter, l->data) && row_key_of (self, &iter, &key))
+      if (gtk_tree_model_get_iter (GTK_TREE_MODEL (self->model), &iter, l->data) &&
+          row_key_of (self, &iter, &key))
         g_array_append_val (self->selected, key);
     }
-  g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
 }
 
 static gboolean
@@ -161,6 +184,7 @@ static void
 selection_changed_cb (GtkTreeSelection  *selection,
                       PigeonMessageList *self)
 {
+  forget_selection (self);
   /* Changes come in bursts (a reload, a range select): tell once. */
   if (self->selection_idle == 0)
     self->selection_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, selection_idle_cb, self, NULL);
@@ -259,10 +283,29 @@ first_draw_cb (GtkWidget         *widget,
   return GDK_EVENT_PROPAGATE;
 }
 
+/* For the benchmark's scroll through the list: when the end comes into view. */
+static void
+vadjustment_changed_cb (GtkAdjustment     *adjustment,
+                        PigeonMessageList *self)
+{
+  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  if (self->model != NULL && end > 0 && gtk_adjustment_get_value (adjustment) >= end)
+    g_log (BENCH_DOMAIN, G_LOG_LEVEL_DEBUG, "the end of the list is shown, %u rows",
+           pigeon_message_list_model_get_n_rows (self->model));
+}
+
+static void
+rows_moved_cb (PigeonMessageList *self)
+{
+  forget_selection (self);
+}
+
 static void
 attach_model (PigeonMessageList *self)
 {
   g_clear_handle_id (&self->spinner_source, g_source_remove);
+  forget_selection (self);
   gtk_tree_view_set_model (self->tree_view, GTK_TREE_MODEL (self->model));
   g_clear_signal_handler (&self->draw_handler, self->tree_view);
   if (pigeon_message_list_model_get_n_rows (self->model) > 0)
@@ -290,6 +333,7 @@ detach_model (PigeonMessageList *self)
   g_signal_handlers_disconnect_by_data (self->model, self);
   gtk_tree_view_set_model (self->tree_view, NULL);
   g_clear_object (&self->model);
+  forget_selection (self);
   g_array_set_size (self->selected, 0);
   self->has_next = FALSE;
 }
@@ -316,6 +360,11 @@ pigeon_message_list_set_model (PigeonMessageList      *self,
 
   self->model = g_object_ref (model);
   self->shown_at = g_get_monotonic_time ();
+  /* Paths shift when rows come and go. */
+  g_signal_connect_object (model, "row-inserted", G_CALLBACK (rows_moved_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (model, "row-deleted", G_CALLBACK (rows_moved_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "reloaded", G_CALLBACK (model_reloaded_cb), self, 0);
   if (pigeon_message_list_model_is_loaded (model))
     {
@@ -344,9 +393,8 @@ pigeon_message_list_count_selected (PigeonMessageList *self)
 {
   g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST (self), 0);
 
-  if (self->model == NULL || gtk_tree_view_get_model (self->tree_view) == NULL)
-    return 0;
-  return gtk_tree_selection_count_selected_rows (self->selection);
+  selected_paths (self);
+  return self->n_selected;
 }
 
 gboolean
@@ -354,34 +402,25 @@ pigeon_message_list_get_selected_message (PigeonMessageList  *self,
                                           PigeonSession     **session,
                                           gint64             *id)
 {
-  g_autoptr(GList) rows = NULL;
-  GtkTreeModel *model;
   GtkTreeIter iter;
   guint source;
-  gboolean found = FALSE;
 
   g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST (self), FALSE);
 
-  if (pigeon_message_list_count_selected (self) != 1)
+  if (pigeon_message_list_count_selected (self) != 1 ||
+      !gtk_tree_model_get_iter (GTK_TREE_MODEL (self->model), &iter,
+                                selected_paths (self)->data) ||
+      !pigeon_message_list_model_get_message (self->model, &iter, &source, id))
     return FALSE;
-  rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
-  if (rows != NULL && gtk_tree_model_get_iter (model, &iter, rows->data) &&
-      pigeon_message_list_model_get_message (self->model, &iter, &source, id))
-    {
-      *session = pigeon_message_list_model_get_session (self->model, source);
-      found = TRUE;
-    }
-  g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
-  return found;
+  *session = pigeon_message_list_model_get_session (self->model, source);
+  return TRUE;
 }
 
 GPtrArray *
 pigeon_message_list_dup_selection (PigeonMessageList *self)
 {
-  g_autoptr(GList) rows = NULL;
   g_autoptr(GPtrArray) seen = NULL;
   GPtrArray *result;
-  GtkTreeModel *model;
   guint n_sources;
 
   g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST (self), NULL);
@@ -402,14 +441,13 @@ pigeon_message_list_dup_selection (PigeonMessageList *self)
       g_ptr_array_add (seen, g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL));
     }
 
-  rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
-  for (GList *l = rows; l != NULL; l = l->next)
+  for (GList *l = selected_paths (self); l != NULL; l = l->next)
     {
       g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
       GtkTreeIter iter;
       guint source = 0;
 
-      if (!gtk_tree_model_get_iter (model, &iter, l->data))
+      if (!gtk_tree_model_get_iter (GTK_TREE_MODEL (self->model), &iter, l->data))
         continue;
       pigeon_message_list_model_collect_ids (self->model, &iter, &source, ids);
       for (guint k = 0; k < ids->len; k++)
@@ -424,7 +462,6 @@ pigeon_message_list_dup_selection (PigeonMessageList *self)
                               id);
         }
     }
-  g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
 
   /* Only the accounts something was picked from. */
   for (guint i = result->len; i > 0; i--)
@@ -439,12 +476,10 @@ typedef struct
 } SelectionState;
 
 static void
-state_foreach_cb (GtkTreeModel *model,
-                  GtkTreePath  *path,
-                  GtkTreeIter  *iter,
-                  gpointer      user_data)
+add_row_state (GtkTreeModel   *model,
+               GtkTreeIter    *iter,
+               SelectionState *state)
 {
-  SelectionState *state = user_data;
   gboolean unread, flagged;
 
   gtk_tree_model_get (model, iter,
@@ -472,8 +507,14 @@ pigeon_message_list_get_selection_state (PigeonMessageList *self,
   count = pigeon_message_list_count_selected (self);
   if (count > STATE_SCAN_LIMIT)
     state = (SelectionState) { TRUE, TRUE, TRUE, TRUE };
-  else if (count > 0)
-    gtk_tree_selection_selected_foreach (self->selection, state_foreach_cb, &state);
+  else
+    for (GList *l = selected_paths (self); l != NULL; l = l->next)
+      {
+        GtkTreeIter iter;
+
+        if (gtk_tree_model_get_iter (GTK_TREE_MODEL (self->model), &iter, l->data))
+          add_row_state (GTK_TREE_MODEL (self->model), &iter, &state);
+      }
   *any_unread = state.unread;
   *any_read = state.read;
   *any_starred = state.starred;
@@ -483,7 +524,6 @@ pigeon_message_list_get_selection_state (PigeonMessageList *self,
 void
 pigeon_message_list_select_next_after_removal (PigeonMessageList *self)
 {
-  g_autoptr(GList) rows = NULL;
   GtkTreeModel *model;
   GtkTreeIter iter;
   int last = -1, first = -1;
@@ -494,15 +534,14 @@ pigeon_message_list_select_next_after_removal (PigeonMessageList *self)
   self->has_next = FALSE;
   if (self->model == NULL)
     return;
-  rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
-  for (GList *l = rows; l != NULL; l = l->next)
+  model = GTK_TREE_MODEL (self->model);
+  for (GList *l = selected_paths (self); l != NULL; l = l->next)
     {
       int top = gtk_tree_path_get_indices (l->data)[0];
 
       last = MAX (last, top);
       first = first < 0 ? top : MIN (first, top);
     }
-  g_list_free_full (g_steal_pointer (&rows), (GDestroyNotify) gtk_tree_path_free);
   if (last < 0)
     return;
 
@@ -682,6 +721,7 @@ pigeon_message_list_dispose (GObject *object)
   PigeonMessageList *self = (PigeonMessageList *) object;
 
   detach_model (self);
+  forget_selection (self);
   g_clear_handle_id (&self->selection_idle, g_source_remove);
   g_clear_object (&self->pending_session);
 
@@ -742,6 +782,10 @@ pigeon_message_list_init (PigeonMessageList *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->selected = g_array_new (FALSE, FALSE, sizeof (RowKey));
+  self->selection_dirty = TRUE;
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, BENCH_DOMAIN))
+    g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->tree_view)),
+                      "value-changed", G_CALLBACK (vadjustment_changed_cb), self);
 }
 
 GtkWidget *

@@ -549,14 +549,14 @@ render_done_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
       data->message_id != self->message_id)
     return;
-  if (error != NULL)
+  if (error != NULL || !have)
     {
-      show_body_status (self, error->message);
-      return;
-    }
-  if (!have)
-    {
-      fetch_body (self);
+      if (self->web_view != NULL)
+        pigeon_web_view_clear (self->web_view);
+      if (error != NULL)
+        show_body_status (self, error->message);
+      else
+        fetch_body (self);
       return;
     }
 
@@ -692,9 +692,15 @@ pigeon_message_view_show_message (PigeonMessageView *self,
   fill_header (self, message);
   gtk_stack_set_visible_child_name (self->stack, "message");
   if (message->has_body)
-    start_render (self);
-  else
-    fetch_body (self);
+    {
+      /* The previous body stays the few milliseconds until this one is rendered. */
+      start_render (self);
+      return;
+    }
+  /* Never the previous message's body under this one's header. */
+  if (self->web_view != NULL)
+    pigeon_web_view_clear (self->web_view);
+  fetch_body (self);
 }
 
 gboolean

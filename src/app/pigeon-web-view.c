@@ -397,7 +397,9 @@ pigeon_web_view_clear (PigeonWebView *self)
   g_clear_pointer (&self->pending_cid_parts, g_hash_table_unref);
   g_clear_pointer (&self->cid_parts, g_hash_table_unref);
   self->loading_own = TRUE;
-  webkit_web_view_load_html (WEBKIT_WEB_VIEW (self), "", BASE_URI);
+  /* A document of its own (an empty string would leave the last one standing). */
+  webkit_web_view_load_html (WEBKIT_WEB_VIEW (self), "<!DOCTYPE html><html><body></body></html>",
+                             BASE_URI);
 }
 
 gboolean

@@ -184,9 +184,10 @@ def fill_store(config, data, maildir, name="Reading", extra=()):
     return result.stdout.strip()
 
 
-def start_reader(config, data, extra_env=None):
+def start_reader(config, data, extra_env=None, wait_for_window=True):
     """Pigeon on CONFIG and DATA with a fake browser: a clicked link is written to a file
-    (returned) instead of opening anything."""
+    (returned) instead of opening anything.  Without WAIT_FOR_WINDOW it is not looked for
+    on the accessibility bus (it runs without the bridge): the App has no node."""
     env = dict(os.environ)
     build = os.environ.get("PIGEON_TEST_BUILD_ROOT", "build")
     schemas = os.path.join(build, "data")
@@ -213,6 +214,11 @@ def start_reader(config, data, extra_env=None):
                 "x-scheme-handler/https=pigeon-fake-browser.desktop\n")
     env["XDG_DATA_HOME"] = os.path.join(base, "share")
     env.update(extra_env or {})
-    app = pt.start_app([pt.pigeon_binary(), "--config-dir", config, "--data-dir", data],
-                       env=env, timeout=30)
-    return app, opened
+    argv = [pt.pigeon_binary(), "--config-dir", config, "--data-dir", data]
+    if wait_for_window:
+        return pt.start_app(argv, env=env, timeout=30), opened
+    log_path = pt.artifact_path("pigeon-%d-%d.log" % (os.getpid(), time.monotonic_ns()))
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    return pt.App(process, None, log_path), opened

@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reading window on a big folder already in the store: time from picking the folder to
+its first rows drawn, a scroll through the whole list with the keyboard, and Pigeon's peak
+resident memory.  Targets (issue 4): under 200 ms and under 200 MB at 100,000 messages.
+
+Run it inside the test harness (for the display and the accessibility bus):
+    tests/harness/harness.sh up && . /tmp/pgn-31000/session.env
+    PIGEON_TEST_BUILD_ROOT=$PWD/build tests/bench/gui/bench-window.py [--count 100000]
+The seeded Maildir is kept (under $PIGEON_BENCH_CACHE, default build/bench-cache) for the
+next run.  Where Geary is installed, its peak memory on the same mailbox is printed too."""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path[:0] = [os.path.join(SOURCE, "tests", "common"), os.path.join(SOURCE, "tests", "harness"),
+                os.path.join(SOURCE, "tests", "app")]
+
+import pigeon_test as pt  # noqa: E402
+import reading_mail as rm  # noqa: E402
+
+FIRST_DRAW = re.compile(r"first rows drawn: ([0-9.]+) ms after the list was asked for them, "
+                        r"([0-9]+) rows")
+
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def seeded_maildir(count, cache):
+    maildir = os.path.join(cache, "maildir-%d" % count)
+    done = maildir + ".done"
+    if not os.path.exists(done):
+        shutil.rmtree(maildir, ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, os.path.join(SOURCE, "tests", "harness", "seed_maildir.py"),
+                        "--maildir", maildir, "--count", str(count), "--jobs", "2"],
+                       check=True, stdout=subprocess.DEVNULL)
+        open(done, "w").close()
+        print("# seeded %d messages in %.1f s" % (count, time.monotonic() - started))
+    return maildir
+
+
+def first_draws(log_path, since):
+    with open(log_path, errors="replace") as f:
+        f.seek(since)
+        return [(float(m.group(1)), int(m.group(2))) for m in FIRST_DRAW.finditer(f.read())]
+
+
+END_SHOWN = "the end of the list is shown"
+# Where the rows are in a window at the top left of the bare Xvfb screen (no window
+# manager), at the default size: All Inboxes, then the account, then its Inbox.
+ALL_INBOXES_XY = (90, 64)
+INBOX_XY = (90, 132)
+FIRST_MESSAGE_XY = (440, 75)
+
+
+def click(xy):
+    import pyatspi
+    pyatspi.Registry.generateMouseEvent(xy[0], xy[1], "b1c")
+
+
+def page_down_keycode():
+    """The hardware keycode of Page Down on this display (keysym events are slower to
+    synthesize and get lost when sent this fast)."""
+    import gi
+    gi.require_version("Gdk", "3.0")
+    from gi.repository import Gdk
+    Gdk.init([])
+    found, keys = Gdk.Keymap.get_for_display(Gdk.Display.get_default()).get_entries_for_keyval(
+        Gdk.KEY_Page_Down)
+    return keys[0].keycode if found else 117
+
+
+def press_page_down(times, keycode):
+    import pyatspi
+    for _ in range(times):
+        pyatspi.Registry.generateKeyboardEvent(keycode, None, pyatspi.KEY_PRESSRELEASE)
+
+
+def log_text(path, since=0):
+    with open(path, errors="replace") as f:
+        f.seek(since)
+        return f.read()
+
+
+def run_pigeon(maildir, rounds, accessibility):
+    """Pigeon on a store filled from MAILDIR: first-draw times, scroll time, peak RSS.
+
+    Without ACCESSIBILITY, Pigeon runs as it does without a screen reader (NO_AT_BRIDGE) and
+    is driven by synthesized clicks and keys at known places; with it, the accessibility
+    bridge is on and a client listens, as under a screen reader (and in the GUI tests):
+    GtkTreeView then announces every cell of a new model, which costs time and memory."""
+    config, data = pt.make_dirs()
+    rm.fill_store(config, data, maildir, name="Bench", extra=["--bodies", "300"])
+    env = {"G_MESSAGES_DEBUG": "pigeon-bench"}
+    if not accessibility:
+        env["NO_AT_BRIDGE"] = "1"
+    app, _ = rm.start_reader(config, data, extra_env=env, wait_for_window=accessibility)
+    try:
+        pid = app.process.pid
+        pt.wait_until(lambda: first_draws(app.log_path, 0), timeout=60,
+                      what="All Inboxes drawn")
+        time.sleep(1.0)
+        mark = os.path.getsize(app.log_path)
+        for i in range(rounds):
+            click(INBOX_XY if i % 2 == 0 else ALL_INBOXES_XY)
+            pt.wait_until(lambda: len(first_draws(app.log_path, mark)) > i, timeout=30,
+                          what="the folder drawn")
+            time.sleep(0.5)
+        draws = first_draws(app.log_path, mark)
+        click(FIRST_MESSAGE_XY)
+        time.sleep(1.0)
+        mark = os.path.getsize(app.log_path)
+        keycode = page_down_keycode()
+        started = time.monotonic()
+        while END_SHOWN not in log_text(app.log_path, mark):
+            press_page_down(20, keycode)
+            if time.monotonic() - started > 900:
+                raise AssertionError("the end of the list never came into view")
+        scroll = time.monotonic() - started
+        rss = peak_rss_kib(pid)
+    finally:
+        app.stop()
+    return {"rows": draws[0][1], "first_draw_ms": [t for t, n in draws], "scroll_s": scroll,
+            "peak_rss_mib": rss / 1024}
+
+
+def report(label, result):
+    median = statistics.median(result["first_draw_ms"])
+    print("pigeon%s: folder of %d messages picked -> first rows drawn: median %.0f ms "
+          "(min %.0f, max %.0f)" % (label, result["rows"], median, min(result["first_draw_ms"]),
+                                    max(result["first_draw_ms"])))
+    print("pigeon%s: Page Down through all of it: %.1f s (%.0f rows/s)"
+          % (label, result["scroll_s"], result["rows"] / result["scroll_s"]))
+    print("pigeon%s: peak RSS %.0f MiB" % (label, result["peak_rss_mib"]))
+    return median
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=100000)
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args()
+    pt.require()
+    cache = os.environ.get("PIGEON_BENCH_CACHE",
+                           os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"),
+                                        "bench-cache"))
+    os.makedirs(cache, exist_ok=True)
+    maildir = seeded_maildir(args.count, cache)
+
+    plain = run_pigeon(maildir, args.rounds, accessibility=False)
+    median = report("", plain)
+    print("targets: first rows under 200 ms, peak RSS under 200 MiB")
+    report(" (accessibility bridge on)", run_pigeon(maildir, args.rounds, accessibility=True))
+    if shutil.which("geary") is None:
+        print("geary: not installed, no comparison (apt-get install geary to get one)")
+    ok = median < 200 and plain["peak_rss_mib"] < 200
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Installs the Debian/Ubuntu packages Pigeon needs, and only those that are missing:
-#   build-aux/install-deps.sh [build|run|test|all]...     (default: build)
+#   build-aux/install-deps.sh [build|run|demo|test|all]...     (default: build)
 # It asks dpkg-query first, so it costs a few milliseconds when everything is there, and
 # only then runs apt-get (through sudo when not root).  These lists are the one place that
 # names the packages: add a package with a one-line edit here.
@@ -18,6 +18,11 @@ PKGS_BUILD=(
 # Running the window: ./run.
 PKGS_RUN=(
   adwaita-icon-theme gsettings-desktop-schemas
+)
+
+# The private mail server of ./run --demo (a part of the test harness).
+PKGS_DEMO=(
+  dovecot-core dovecot-imapd dovecot-lmtpd postfix gnome-keyring libsecret-tools dbus openssl
 )
 
 # The test harness (tests/harness/harness.sh) and the suites: ./test.
@@ -38,6 +43,7 @@ for set in "${@:-build}"; do
     build) want+=("${PKGS_BUILD[@]}") ;;
     run) want+=("${PKGS_RUN[@]}") ;;
     test) want+=("${PKGS_TEST[@]}") ;;
+    demo) want+=("${PKGS_DEMO[@]}") ;;
     all) want+=("${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_TEST[@]}") ;;
     *)
       echo "usage: $0 [build|run|test|all]..." >&2

@@ -59,16 +59,16 @@ static void hovering_link_cb (PigeonWebView     *web_view,
 
 /* ------------------------------------------------------------------ state */
 
+/* Whatever made the theme dark (the desktop's color-scheme, GTK_THEME, a dark theme): its
+ * text is light. */
 static gboolean
 prefers_dark (PigeonMessageView *self)
 {
-  GtkSettings *settings = gtk_widget_get_settings (GTK_WIDGET (self));
-  g_autofree char *theme = NULL;
-  gboolean dark = FALSE;
+  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
+  GdkRGBA color;
 
-  g_object_get (settings, "gtk-application-prefer-dark-theme", &dark,
-                "gtk-theme-name", &theme, NULL);
-  return dark || (theme != NULL && g_str_has_suffix (theme, "-dark"));
+  gtk_style_context_get_color (context, gtk_style_context_get_state (context), &color);
+  return 0.2126 * color.red + 0.7152 * color.green + 0.0722 * color.blue > 0.5;
 }
 
 static void
@@ -819,9 +819,9 @@ pigeon_message_view_screen_changed (GtkWidget *widget,
     g_signal_handlers_disconnect_by_data (gtk_settings_get_for_screen (previous), self);
   settings = gtk_widget_get_settings (widget);
   g_signal_connect_object (settings, "notify::gtk-application-prefer-dark-theme",
-                           G_CALLBACK (dark_changed_cb), self, 0);
+                           G_CALLBACK (dark_changed_cb), self, G_CONNECT_AFTER);
   g_signal_connect_object (settings, "notify::gtk-theme-name",
-                           G_CALLBACK (dark_changed_cb), self, 0);
+                           G_CALLBACK (dark_changed_cb), self, G_CONNECT_AFTER);
 }
 
 static void

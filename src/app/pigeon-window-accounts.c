@@ -126,15 +126,46 @@ account_error_cb (GObject      *object,
   rebuild_bars (self);
 }
 
+/* All Inboxes (or nothing yet) gains an account's inbox when its store opens or its first
+ * sync brings the folder list. */
+static void
+folders_changed_cb (PigeonStore  *store,
+                    PigeonWindow *self)
+{
+  PigeonMessageListModel *model = pigeon_message_list_get_model (self->message_list);
+  g_autoptr(GPtrArray) sessions = NULL;
+  guint inboxes = 0;
+
+  if (self->folder_session != NULL)
+    return;
+  /* A reload loses the selection: only when an inbox came or went. */
+  sessions = pigeon_window_dup_open_sessions (self);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      g_autoptr(PigeonFolder) inbox =
+        pigeon_store_get_folder_by_role (pigeon_session_get_store (g_ptr_array_index (sessions, i)),
+                                         PIGEON_FOLDER_ROLE_INBOX, NULL);
+
+      inboxes += inbox != NULL;
+    }
+  if (model != NULL && pigeon_message_list_model_get_search (model) == NULL &&
+      pigeon_message_list_model_get_n_sources (model) == inboxes)
+    return;
+  pigeon_window_reload_list (self);
+}
+
 static void
 session_store_cb (PigeonSession *session,
                   GParamSpec    *pspec,
                   PigeonWindow  *self)
 {
+  PigeonStore *store = pigeon_session_get_store (session);
+
   rebuild_bars (self);
-  /* All Inboxes (or nothing yet) gains the account that just opened. */
-  if (self->folder_session == NULL)
-    pigeon_window_reload_list (self);
+  if (store != NULL && g_signal_handler_find (store, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA,
+                                              0, 0, NULL, folders_changed_cb, self) == 0)
+    g_signal_connect_object (store, "folders-changed", G_CALLBACK (folders_changed_cb), self, 0);
+  folders_changed_cb (store, self);
 }
 
 void
@@ -172,6 +203,12 @@ pigeon_window_watch_accounts (PigeonWindow *self)
         {
           g_signal_connect (session, "notify::store", G_CALLBACK (session_store_cb), self);
           g_signal_connect (session, "notify::store-error", G_CALLBACK (session_store_cb), self);
+          if (pigeon_session_get_store (session) != NULL &&
+              g_signal_handler_find (pigeon_session_get_store (session),
+                                     G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                     folders_changed_cb, self) == 0)
+            g_signal_connect_object (pigeon_session_get_store (session), "folders-changed",
+                                     G_CALLBACK (folders_changed_cb), self, 0);
         }
     }
   rebuild_bars (self);

@@ -172,6 +172,67 @@ pigeon_render_plain_text (const char *text)
 }
 
 char *
+pigeon_render_unflow (const char *text,
+                      gboolean    delsp)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) paragraph = g_string_new (NULL);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint depth = 0;
+  gboolean open = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+      gsize len = strlen (line);
+      guint line_depth = 0;
+      const char *content;
+      gboolean soft;
+
+      if (len > 0 && line[len - 1] == '\r')
+        line[--len] = '\0';
+      if (lines[i + 1] == NULL && len == 0)
+        break;
+      while (line[line_depth] == '>')
+        line_depth++;
+      content = line + line_depth;
+      if (*content == ' ')
+        content++;   /* space-stuffing */
+      /* A paragraph does not run across quote levels. */
+      if (open && line_depth != depth)
+        {
+          g_string_append_c (out, '\n');
+          open = FALSE;
+        }
+      if (!open)
+        {
+          depth = line_depth;
+          g_string_truncate (paragraph, 0);
+          for (guint d = 0; d < depth; d++)
+            g_string_append_c (paragraph, '>');
+          if (depth > 0)
+            g_string_append_c (paragraph, ' ');
+          g_string_append (out, paragraph->str);
+          open = TRUE;
+        }
+      /* A trailing space marks a soft break, except on the signature separator. */
+      soft = strcmp (content, "-- ") != 0 && g_str_has_suffix (content, " ");
+      if (soft && delsp)
+        g_string_append_len (out, content, strlen (content) - 1);
+      else
+        g_string_append (out, content);
+      if (!soft)
+        {
+          g_string_append_c (out, '\n');
+          open = FALSE;
+        }
+    }
+  if (open)
+    g_string_append_c (out, '\n');
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
 pigeon_render_plain_document (const char *fragment,
                               gboolean    dark)
 {
@@ -374,6 +435,17 @@ take_text (Walk        *walk,
   GMimeContentType *type = g_mime_object_get_content_type (object);
   g_autofree char *text = part_text (object);
   gboolean html = g_mime_content_type_is_type (type, "text", "html");
+  const char *format = g_mime_content_type_get_parameter (type, "format");
+
+  if (!html && format != NULL && g_ascii_strcasecmp (format, "flowed") == 0)
+    {
+      const char *delsp = g_mime_content_type_get_parameter (type, "delsp");
+      char *unflowed = pigeon_render_unflow (text, delsp != NULL &&
+                                                   g_ascii_strcasecmp (delsp, "yes") == 0);
+
+      g_free (text);
+      text = unflowed;
+    }
 
   if (!walk->have_body)
     {

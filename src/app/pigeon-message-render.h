@@ -44,6 +44,10 @@ GBytes  *pigeon_render_part_bytes            (GMimeObject *part);
 /* Plain text as an HTML fragment: escaped, URLs and addresses as links, lines quoted with
  * '>' in nested blockquotes (class "quote-N"), the signature after "-- " dimmed. */
 char    *pigeon_render_plain_text            (const char *text);
+/* format=flowed text (RFC 3676) with its soft line breaks joined, so each paragraph is one
+ * line (quote markers kept) that the view wraps to its width.  DELSP: DelSp=yes. */
+char    *pigeon_render_unflow                (const char *text,
+                                              gboolean    delsp);
 /* A whole document around FRAGMENT with Pigeon's plain-text style. */
 char    *pigeon_render_plain_document        (const char *fragment,
                                               gboolean    dark);

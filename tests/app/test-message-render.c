@@ -52,6 +52,48 @@ test_plain_links_and_quotes (void)
 }
 
 static void
+test_unflow (void)
+{
+  g_autofree char *plain = pigeon_render_unflow (
+    "This paragraph was \r\nwrapped by the \r\nsender.\r\n"
+    "\r\n"
+    "> A quote that \r\n"
+    "> goes on.\r\n"
+    ">> Deeper \r\n"
+    "back at the top.\r\n"
+    " >not a quote, stuffed\r\n"
+    "-- \r\n"
+    "Sig\r\n", FALSE);
+  g_autofree char *delsp = pigeon_render_unflow ("Long wo \r\nrd\r\n", TRUE);
+
+  g_assert_cmpstr (plain, ==,
+                   "This paragraph was wrapped by the sender.\n"
+                   "\n"
+                   "> A quote that goes on.\n"
+                   ">> Deeper \n"
+                   "back at the top.\n"
+                   ">not a quote, stuffed\n"
+                   "-- \n"
+                   "Sig\n");
+  g_assert_cmpstr (delsp, ==, "Long word\n");
+}
+
+static void
+test_flowed_message (void)
+{
+  static const char text[] =
+    "From: a@example.test\r\n"
+    "Subject: Flowed\r\n"
+    "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+    "\r\n"
+    "One long line \r\nwrapped in two.\r\n";
+  g_autoptr(GMimeMessage) message = parse (text);
+  g_autoptr(PigeonRenderedMessage) rendered = pigeon_render_message (message, FALSE, FALSE);
+
+  g_assert_nonnull (strstr (rendered->html, "One long line wrapped in two."));
+}
+
+static void
 test_plain_document_dark (void)
 {
   g_autofree char *light = pigeon_render_plain_document ("x", FALSE);
@@ -333,6 +375,8 @@ main (int   argc,
   pigeon_mime_init ();
   g_test_add_func ("/message-render/plain/links-and-quotes", test_plain_links_and_quotes);
   g_test_add_func ("/message-render/plain/dark", test_plain_document_dark);
+  g_test_add_func ("/message-render/plain/unflow", test_unflow);
+  g_test_add_func ("/message-render/plain/flowed-message", test_flowed_message);
   g_test_add_func ("/message-render/remote-content", test_remote_content_detection);
   g_test_add_func ("/message-render/related-html", test_related_html);
   g_test_add_func ("/message-render/prefer-plain", test_prefer_plain);

@@ -301,6 +301,19 @@ rows_moved_cb (PigeonMessageList *self)
   forget_selection (self);
 }
 
+/* A selected row read or starred elsewhere (or by the mark-read timer): the actions on the
+ * selection change with it. */
+static void
+row_changed_cb (GtkTreeModel      *model,
+                GtkTreePath       *path,
+                GtkTreeIter       *iter,
+                PigeonMessageList *self)
+{
+  if (self->selection_idle == 0 && gtk_tree_view_get_model (self->tree_view) == model &&
+      gtk_tree_selection_path_is_selected (self->selection, path))
+    self->selection_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, selection_idle_cb, self, NULL);
+}
+
 static void
 attach_model (PigeonMessageList *self)
 {
@@ -365,6 +378,7 @@ pigeon_message_list_set_model (PigeonMessageList      *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (model, "row-deleted", G_CALLBACK (rows_moved_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (model, "row-changed", G_CALLBACK (row_changed_cb), self, 0);
   g_signal_connect_object (model, "reloaded", G_CALLBACK (model_reloaded_cb), self, 0);
   if (pigeon_message_list_model_is_loaded (model))
     {

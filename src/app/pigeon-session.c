@@ -5,15 +5,12 @@
 
 #include <glib/gi18n.h>
 
+#include "pigeon-account-sync.h"
 #include "pigeon-error.h"
-#include "pigeon-provider.h"
 #include "pigeon-session.h"
-#include "pigeon-sync-once.h"
 
 /* The store remembers that the account was synced completely once. */
 #define INITIAL_SYNC_KEY "app.initial-sync-done"
-/* After the user changed something, the queue goes to the server this soon. */
-#define REPLAY_DELAY_SECONDS 2
 
 struct _PigeonSession
 {
@@ -24,11 +21,8 @@ struct _PigeonSession
   GError *store_error;
   GCancellable *cancellable;
   gboolean initial_sync_done;
-
-  gboolean syncing;
-  gboolean sync_again;
-  guint timer;
-  guint replay_timer;
+  PigeonAccountSync *sync;   /* the scheduler, while the account is enabled */
+  gulong state_handler;
 };
 
 G_DEFINE_FINAL_TYPE (PigeonSession, pigeon_session, G_TYPE_OBJECT)
@@ -124,250 +118,113 @@ pigeon_session_init (PigeonSession *self)
 
 /* ------------------------------------------------------------------ syncing */
 
-typedef struct
-{
-  PigeonAccount *account;
-  PigeonStore *store;
-  gint64 folder_id;   /* 0: the whole account */
-  gint64 message_id;  /* a body to fetch */
-} SyncJob;
-
+/* The first full pass is over when the scheduler goes idle while running, without error:
+ * from then on, new mail is news. */
 static void
-sync_job_free (SyncJob *job)
+account_state_cb (PigeonAccount *account,
+                  GParamSpec    *pspec,
+                  PigeonSession *self)
 {
-  g_clear_object (&job->account);
-  g_clear_object (&job->store);
-  g_free (job);
-}
-
-static SyncJob *
-sync_job_new (PigeonSession *self)
-{
-  SyncJob *job = g_new0 (SyncJob, 1);
-
-  job->account = g_object_ref (self->account);
-  job->store = g_object_ref (self->store);
-  return job;
-}
-
-/* One connection for one folder or one body. */
-static gboolean
-run_connected (SyncJob       *job,
-               GCancellable  *cancellable,
-               GError       **error)
-{
-  g_autoptr(PigeonProvider) provider = pigeon_provider_new_for_account (job->account, job->store,
-                                                                        error);
-  gboolean ok;
-
-  if (provider == NULL ||
-      !pigeon_provider_load_password (provider, cancellable, error) ||
-      !pigeon_provider_connect (provider, cancellable, error))
-    return FALSE;
-  if (job->message_id != 0)
-    ok = pigeon_provider_fetch_body (provider, job->message_id, cancellable, error);
-  else
-    ok = pigeon_provider_sync_folder (provider, job->folder_id, PIGEON_SYNC_FLAGS_FULL,
-                                      cancellable, error);
-  pigeon_provider_disconnect (provider);
-  return ok;
-}
-
-static void
-sync_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SyncJob *job = task_data;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (job->folder_id != 0 || job->message_id != 0)
-    ok = run_connected (job, cancellable, &error);
-  else
-    ok = pigeon_sync_account_once (job->account, job->store, PIGEON_SYNC_FLAGS_NONE,
-                                   cancellable, &error);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void schedule_next (PigeonSession *self);
-
-static gboolean
-network_down (void)
-{
-  return !g_network_monitor_get_network_available (g_network_monitor_get_default ());
-}
-
-static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  PigeonSession *self = PIGEON_SESSION (source);
   g_autoptr(GError) error = NULL;
 
-  self->syncing = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if ((g_error_matches (error, PIGEON_ERROR, PIGEON_ERROR_CONNECT) ||
-           g_error_matches (error, PIGEON_ERROR, PIGEON_ERROR_OFFLINE)) && network_down ())
-        {
-          pigeon_account_set_last_error (self->account, NULL);
-          pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_OFFLINE, NULL);
-        }
-      else
-        {
-          g_message ("%s: %s", pigeon_account_get_name (self->account), error->message);
-          pigeon_account_set_last_error (self->account, error);
-          pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_ERROR, NULL);
-        }
-    }
-  else
-    {
-      pigeon_account_set_last_error (self->account, NULL);
-      pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_IDLE, NULL);
-      if (!self->initial_sync_done && self->store != NULL)
-        {
-          g_autoptr(GError) state_error = NULL;
-
-          if (!pigeon_store_set_state (self->store, INITIAL_SYNC_KEY, "1", &state_error))
-            g_warning ("%s", state_error->message);
-          self->initial_sync_done = TRUE;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_SYNC_DONE]);
-        }
-    }
-
-  if (self->sync_again)
-    {
-      self->sync_again = FALSE;
-      pigeon_session_sync_now (self);
-      return;
-    }
-  schedule_next (self);
+  if (self->initial_sync_done || self->sync == NULL || self->store == NULL ||
+      !pigeon_account_sync_is_running (self->sync) ||
+      pigeon_account_get_state (account) != PIGEON_ACCOUNT_STATE_IDLE ||
+      pigeon_account_get_last_error (account) != NULL)
+    return;
+  if (!pigeon_store_set_state (self->store, INITIAL_SYNC_KEY, "1", &error))
+    g_warning ("%s", error->message);
+  self->initial_sync_done = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_SYNC_DONE]);
 }
 
-static gboolean
-can_sync (PigeonSession *self)
+static void
+stop_sync (PigeonSession *self)
 {
-  return self->store != NULL && self->cancellable != NULL &&
-         pigeon_account_get_enabled (self->account);
+  if (self->sync == NULL)
+    return;
+  g_clear_signal_handler (&self->state_handler, self->account);
+  /* Waits for the threads: they log out first. */
+  pigeon_account_sync_stop (self->sync);
+  g_clear_object (&self->sync);
+}
+
+static void
+start_sync (PigeonSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->sync != NULL || self->store == NULL || self->cancellable == NULL ||
+      !pigeon_account_get_enabled (self->account))
+    return;
+  self->sync = pigeon_account_sync_new (self->account, self->store);
+  self->state_handler = g_signal_connect (self->account, "notify::state",
+                                          G_CALLBACK (account_state_cb), self);
+  if (!pigeon_account_sync_start (self->sync, &error))
+    {
+      g_message ("%s: %s", pigeon_account_get_name (self->account), error->message);
+      g_clear_signal_handler (&self->state_handler, self->account);
+      g_clear_object (&self->sync);
+      pigeon_account_set_last_error (self->account, error);
+      pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_ERROR, NULL);
+    }
+}
+
+static void
+enabled_cb (PigeonAccount *account,
+            GParamSpec    *pspec,
+            PigeonSession *self)
+{
+  if (pigeon_account_get_enabled (account))
+    start_sync (self);
+  else
+    stop_sync (self);
 }
 
 void
 pigeon_session_sync_now (PigeonSession *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (PIGEON_IS_SESSION (self));
 
-  if (!can_sync (self))
-    return;
-  if (self->syncing)
-    {
-      self->sync_again = TRUE;
-      return;
-    }
-  g_clear_handle_id (&self->timer, g_source_remove);
-  g_clear_handle_id (&self->replay_timer, g_source_remove);
-  self->syncing = TRUE;
-  pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_SYNCING, _("Getting mail…"));
-
-  task = g_task_new (self, self->cancellable, sync_done_cb, NULL);
-  g_task_set_source_tag (task, pigeon_session_sync_now);
-  g_task_set_task_data (task, sync_job_new (self), (GDestroyNotify) sync_job_free);
-  g_task_run_in_thread (task, sync_thread);
-}
-
-static gboolean
-timer_cb (gpointer user_data)
-{
-  PigeonSession *self = user_data;
-
-  self->timer = 0;
-  pigeon_session_sync_now (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_next (PigeonSession *self)
-{
-  g_clear_handle_id (&self->timer, g_source_remove);
-  if (!can_sync (self))
-    return;
-  self->timer = g_timeout_add_seconds (pigeon_account_get_check_interval (self->account) * 60,
-                                       timer_cb, self);
-  g_source_set_name_by_id (self->timer, "[pigeon] check for mail");
-}
-
-static gboolean
-replay_cb (gpointer user_data)
-{
-  PigeonSession *self = user_data;
-
-  self->replay_timer = 0;
-  pigeon_session_sync_now (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-pending_ops_changed_cb (PigeonStore   *store,
-                        PigeonSession *self)
-{
-  if (self->replay_timer != 0 || !can_sync (self))
-    return;
-  self->replay_timer = g_timeout_add_seconds (REPLAY_DELAY_SECONDS, replay_cb, self);
-  g_source_set_name_by_id (self->replay_timer, "[pigeon] send changes");
-}
-
-static void
-network_changed_cb (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    PigeonSession   *self)
-{
-  if (available && pigeon_account_get_state (self->account) == PIGEON_ACCOUNT_STATE_OFFLINE)
-    pigeon_session_sync_now (self);
-}
-
-static void
-folder_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  PigeonSession *self = PIGEON_SESSION (source);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      pigeon_account_set_last_error (self->account, error);
-      pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_ERROR, NULL);
-    }
+  if (self->sync == NULL)
+    start_sync (self);
+  else
+    pigeon_account_sync_retry_now (self->sync);
 }
 
 void
 pigeon_session_resync_folder (PigeonSession *self,
                               gint64         folder_id)
 {
-  g_autoptr(GTask) task = NULL;
-  SyncJob *job;
-
   g_return_if_fail (PIGEON_IS_SESSION (self));
   g_return_if_fail (folder_id != 0);
 
-  if (!can_sync (self))
-    return;
-  job = sync_job_new (self);
-  job->folder_id = folder_id;
-  task = g_task_new (self, self->cancellable, folder_done_cb, NULL);
-  g_task_set_source_tag (task, pigeon_session_resync_folder);
-  g_task_set_task_data (task, job, (GDestroyNotify) sync_job_free);
-  g_task_run_in_thread (task, sync_thread);
+  if (self->sync != NULL)
+    pigeon_account_sync_request_folder (self->sync, folder_id);
+}
+
+void
+pigeon_session_folder_shown (PigeonSession *self,
+                             gint64         folder_id)
+{
+  g_return_if_fail (PIGEON_IS_SESSION (self));
+
+  if (self->sync != NULL && folder_id > 0)
+    pigeon_account_sync_request_folder (self->sync, folder_id);
+}
+
+static void
+body_fetched_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (pigeon_account_sync_fetch_body_finish (PIGEON_ACCOUNT_SYNC (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 void
@@ -378,20 +235,13 @@ pigeon_session_fetch_body_async (PigeonSession       *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  SyncJob *job;
 
   g_return_if_fail (PIGEON_IS_SESSION (self));
   g_return_if_fail (message_id != 0);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pigeon_session_fetch_body_async);
-  if (self->store == NULL)
-    {
-      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_STORAGE,
-                               _("The mail cache of this account is not open."));
-      return;
-    }
-  if (!pigeon_account_get_enabled (self->account))
+  if (self->sync == NULL)
     {
       g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
                                _("This message has not been downloaded, and the account is "
@@ -399,10 +249,8 @@ pigeon_session_fetch_body_async (PigeonSession       *self,
                                  "it."));
       return;
     }
-  job = sync_job_new (self);
-  job->message_id = message_id;
-  g_task_set_task_data (task, job, (GDestroyNotify) sync_job_free);
-  g_task_run_in_thread (task, sync_thread);
+  pigeon_account_sync_fetch_body_async (self->sync, message_id, cancellable, body_fetched_cb,
+                                        g_steal_pointer (&task));
 }
 
 gboolean
@@ -446,13 +294,11 @@ store_open_cb (GObject      *source,
   self->store = store;
   done = pigeon_store_get_state (store, INITIAL_SYNC_KEY, NULL);
   self->initial_sync_done = done != NULL;
-  g_signal_connect (store, "pending-ops-changed", G_CALLBACK (pending_ops_changed_cb), self);
-  g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
-                           G_CALLBACK (network_changed_cb), self, 0);
+  g_signal_connect_object (self->account, "notify::enabled", G_CALLBACK (enabled_cb), self, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
   if (self->initial_sync_done)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INITIAL_SYNC_DONE]);
-  pigeon_session_sync_now (self);
+  start_sync (self);
 }
 
 PigeonSession *
@@ -503,9 +349,8 @@ pigeon_session_shutdown (PigeonSession *self)
 {
   g_return_if_fail (PIGEON_IS_SESSION (self));
 
-  g_clear_handle_id (&self->timer, g_source_remove);
-  g_clear_handle_id (&self->replay_timer, g_source_remove);
-  g_signal_handlers_disconnect_by_data (g_network_monitor_get_default (), self);
+  stop_sync (self);
+  g_signal_handlers_disconnect_by_data (self->account, self);
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
@@ -513,7 +358,6 @@ pigeon_session_shutdown (PigeonSession *self)
     }
   if (self->store != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->store, self);
       pigeon_store_close (self->store);
       g_clear_object (&self->store);
     }

@@ -12,10 +12,9 @@ G_DECLARE_FINAL_TYPE (PigeonSession, pigeon_session, PIGEON, SESSION, GObject)
 /*
  * What the window keeps per account while it runs: the account, its store (opened in the
  * background; a store that cannot open leaves an error for this account only, the others
- * work), and the background sync: started when the store opens (for an enabled account),
- * again every check-interval minutes, soon after the user changed something (so the queue
- * reaches the server), when the network comes back, and on demand.  The account's state,
- * status text and last error tell the window how it goes.
+ * work), and its PigeonAccountSync, started when the store opens (for an enabled account)
+ * and stopped on shutdown or when the account is turned off.  The account's state, status
+ * text, last error and quota tell the window how it goes.
  *
  * Properties: account, store (NULL until open), store-error (GError, NULL when fine),
  * initial-sync-done (the account has been synced completely at least once, in this run or
@@ -30,11 +29,14 @@ gboolean        pigeon_session_get_initial_sync_done (PigeonSession *self);
 /* Stops background work and closes the store (before the account is removed). */
 void            pigeon_session_shutdown        (PigeonSession *self);
 
-/* "Get Mail": syncs the account now (after fixing a password or trusting a certificate,
- * too).  Does nothing while a sync runs or the account is disabled. */
+/* "Get Mail": syncs the account now, forgetting any backoff (after fixing a password or
+ * trusting a certificate, too). */
 void            pigeon_session_sync_now        (PigeonSession *self);
-/* Brings one folder up to date, comparing everything (not just what changed). */
+/* Brings one folder up to date next ("Synchronize Folder"). */
 void            pigeon_session_resync_folder   (PigeonSession *self,
+                                                gint64         folder_id);
+/* The user looks at this folder: it is synced before the others. */
+void            pigeon_session_folder_shown    (PigeonSession *self,
                                                 gint64         folder_id);
 /* Downloads the body of a message the store has only the envelope of. */
 void            pigeon_session_fetch_body_async  (PigeonSession       *self,

@@ -154,6 +154,8 @@ folder_selected_cb (PigeonFolderSidebar *sidebar,
 {
   g_set_object (&self->folder_session, session);
   self->folder_id = folder_id;
+  if (session != NULL && folder_id > 0)
+    pigeon_session_folder_shown (session, folder_id);
   /* A search stays with the folder it was made in. */
   if (search_text (self) != NULL && !gtk_toggle_button_get_active (self->everywhere_check))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);

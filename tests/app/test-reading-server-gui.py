@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reading window on an IMAP account of the harness Dovecot: the sidebar counts the
+inbox's unread mail, a selected message shows, marking it unread and deleting it reach the
+server, new mail shows up live, and a wrong password offers "Enter Password…"."""
+import email.utils
+import hashlib
+import imaplib
+import os
+import ssl
+import subprocess
+import time
+
+import pigeon_test as pt
+import reading_mail as rm
+
+h = pt.require()
+tap = pt.Tap()
+
+
+def tls_context():
+    context = ssl.create_default_context(cafile=h.ca_file)
+    context.check_hostname = False
+    return context
+
+
+def imap(user, password):
+    client = imaplib.IMAP4_SSL(h.host, h.imaps_port, ssl_context=tls_context(), timeout=10)
+    client.login(user, password)
+    return client
+
+
+def server_flags(user, password, subject, folder="INBOX"):
+    """The flags of the message with SUBJECT in FOLDER, or None when it is not there."""
+    client = imap(user, password)
+    try:
+        client.select(folder)
+        status, data = client.search(None, "SUBJECT", '"%s"' % subject)
+        numbers = data[0].split()
+        if not numbers:
+            return None
+        status, data = client.fetch(numbers[0], "(FLAGS)")
+        return tuple(flag.decode() for flag in imaplib.ParseFlags(data[0]))
+    finally:
+        client.logout()
+
+
+def certificate_sha256():
+    der = ssl.PEM_cert_to_DER_cert(open(h.ca_file).read())
+    return hashlib.sha256(der).hexdigest()
+
+
+def add_account(config, data, user, password):
+    build = os.environ.get("PIGEON_TEST_BUILD_ROOT", "build")
+    result = subprocess.run(
+        [os.path.join(build, "src", "cli", "pigeonctl"), "--config-dir", config, "--data-dir",
+         data, "account", "add", "--name", "Server", "--email", pt.address(user),
+         "--protocol", "imap", "--host", h.host, "--port", str(h.imaps_port),
+         "--security", "tls", "--user", user, "--password-stdin",
+         "--trust-certificate", certificate_sha256()],
+        input=password, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def message(subject, heading="Hello from the harness", sender="Bob <bob@example.test>"):
+    return ("From: %s\r\nTo: reader@example.test\r\nSubject: %s\r\nDate: %s\r\n"
+            "Message-ID: <%s@example.test>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/html; charset=utf-8\r\n\r\n<h1>%s</h1><p>Body.</p>\r\n"
+            % (sender, subject, email.utils.formatdate(), subject.replace(" ", "."), heading))
+
+
+def sidebar_cells(app):
+    tree = pt.find(app.node, "Folders", role="tree table")
+    return [c.name for c in pt.find_all(tree, role="table cell")]
+
+
+def row_names(app):
+    table = pt.find(app.node, "Messages", role="table").queryTable()
+    return [table.getAccessibleAt(r, 1).name for r in range(table.nRows)]
+
+
+def select_row(app, subject):
+    node = pt.find(app.node, "Messages", role="table")
+
+    def row():
+        table = node.queryTable()
+        for r in range(table.nRows):
+            if subject in table.getAccessibleAt(r, 1).name:
+                return r + 1
+        return None
+    node.queryTable().addRowSelection(pt.wait_until(row, timeout=30,
+                                                    what="a row for %r" % subject) - 1)
+
+
+def inbox_count_and_changes():
+    user, password = pt.new_user()
+    pt.seed(user, 30, "INBOX", "--unseen-ratio", "0.2", "--no-specials")
+    for i in range(3):
+        pt.deliver(user, message("Unread number %d" % i))
+    config, data = pt.make_dirs()
+    add_account(config, data, user, password)
+    app, _ = rm.start_reader(config, data)
+    try:
+        # The inbox, with the server's unread count.
+        client = imap(user, password)
+        client.select("INBOX", readonly=True)
+        unseen = len(client.search(None, "UNSEEN")[1][0].split())
+        client.logout()
+        pt.wait_until(lambda: "Inbox" in sidebar_cells(app), timeout=60, what="the inbox")
+        pt.wait_until(lambda: str(unseen) in sidebar_cells(app), timeout=60,
+                      what="the inbox counting %d unread" % unseen)
+        pt.wait_until(lambda: len(row_names(app)) == 33, timeout=60, what="33 messages listed")
+        pt.screenshot("reading-server-account", app.node)
+
+        # Shown, then read on the server after the delay; then unread again.
+        select_row(app, "Unread number 1")
+        pt.find(app.node, "Unread number 1", role="label", timeout=20)
+        body = pt.find(app.node, "Message body", showing=False)
+        pt.wait_until(lambda: body.findChild(
+            lambda n: n.roleName == "heading" and n.name == "Hello from the harness",
+            retry=False, requireResult=False, showingOnly=False), timeout=30,
+            what="the body, downloaded from the server")
+        pt.wait_until(lambda: "\\Seen" in server_flags(user, password, "Unread number 1"),
+                      timeout=30, what="the server marking it read")
+        pt.activate(pt.find(app.node, "Mark as unread", role="push button"))
+        pt.wait_until(lambda: "\\Seen" not in server_flags(user, password, "Unread number 1"),
+                      timeout=30, what="the server marking it unread")
+
+        # Deleted: it goes to the trash, on the server too.
+        pt.activate(pt.find(app.node, "Delete", role="push button"))
+        pt.wait_until(lambda: server_flags(user, password, "Unread number 1") is None,
+                      timeout=30, what="the message leaving the server's inbox")
+        pt.wait_until(lambda: server_flags(user, password, "Unread number 1", "Trash")
+                      is not None, timeout=30, what="the message in the server's trash")
+        assert not any("Unread number 1" in n for n in row_names(app))
+
+        # New mail shows up while the window is open.
+        pt.deliver(user, message("Arrived while reading"))
+        pt.wait_until(lambda: any("Arrived while reading" in n for n in row_names(app)),
+                      timeout=60, what="the new message in the list")
+    finally:
+        app.stop()
+
+
+def wrong_password_offers_to_enter_it():
+    user, password = pt.new_user()
+    pt.deliver(user, message("Behind a password"))
+    config, data = pt.make_dirs()
+    add_account(config, data, user, "not-" + password)
+    app, _ = rm.start_reader(config, data)
+    try:
+        button = pt.find(app.node, "Enter Password…", role="push button", timeout=60)
+        pt.screenshot("reading-wrong-password", app.node)
+        pt.activate(button)
+        dialog = pt.find(app.node, "Enter Password", role="dialog")
+        pt.set_text(pt.find(dialog, "Password", role="password text"), password)
+        pt.activate(pt.find(dialog, "Save and retry", role="push button"))
+        pt.wait_until(lambda: any("Behind a password" in n for n in row_names(app)),
+                      timeout=60, what="the mail behind the right password")
+    finally:
+        app.stop()
+
+
+tap.run("the inbox's unread count, reading, unread and delete reach the server",
+        inbox_count_and_changes)
+tap.run("a wrong password offers Enter Password, which fixes it", wrong_password_offers_to_enter_it)
+tap.finish()

@@ -283,18 +283,6 @@ first_draw_cb (GtkWidget         *widget,
   return GDK_EVENT_PROPAGATE;
 }
 
-/* For the benchmark's scroll through the list: when the end comes into view. */
-static void
-vadjustment_changed_cb (GtkAdjustment     *adjustment,
-                        PigeonMessageList *self)
-{
-  double end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
-
-  if (self->model != NULL && end > 0 && gtk_adjustment_get_value (adjustment) >= end)
-    g_log (BENCH_DOMAIN, G_LOG_LEVEL_DEBUG, "the end of the list is shown, %u rows",
-           pigeon_message_list_model_get_n_rows (self->model));
-}
-
 static void
 rows_moved_cb (PigeonMessageList *self)
 {
@@ -797,9 +785,6 @@ pigeon_message_list_init (PigeonMessageList *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->selected = g_array_new (FALSE, FALSE, sizeof (RowKey));
   self->selection_dirty = TRUE;
-  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, BENCH_DOMAIN))
-    g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->tree_view)),
-                      "value-changed", G_CALLBACK (vadjustment_changed_cb), self);
 }
 
 GtkWidget *

@@ -135,10 +135,19 @@ def inbox_count_and_changes():
                       is not None, timeout=30, what="the message in the server's trash")
         assert not any("Unread number 1" in n for n in row_names(app))
 
-        # New mail shows up while the window is open.
-        pt.deliver(user, message("Arrived while reading"))
-        pt.wait_until(lambda: any("Arrived while reading" in n for n in row_names(app)),
-                      timeout=60, what="the new message in the list")
+        # New mail shows up while the window is open, and the selection stays with its
+        # message as rows come in above it.
+        select_row(app, "Unread number 0")
+        pt.find(app.node, "Unread number 0", role="label", timeout=20)
+        for i in range(5):
+            pt.deliver(user, message("Arrived while reading %d" % i))
+        pt.wait_until(lambda: sum("Arrived while reading" in n for n in row_names(app)) == 5,
+                      timeout=60, what="the new messages in the list")
+        table = pt.find(app.node, "Messages", role="table").queryTable()
+        selected = table.getSelectedRows()
+        assert len(selected) == 1, selected
+        assert "Unread number 0" in table.getAccessibleAt(selected[0], 1).name
+        pt.find(app.node, "Unread number 0", role="label")
     finally:
         app.stop()
 

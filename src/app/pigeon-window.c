@@ -122,7 +122,8 @@ pigeon_window_reload_list (PigeonWindow *self)
       set_titles (self, NULL, NULL);
       pigeon_message_list_set_model (self->message_list, NULL,
                                      sessions->len == 0 ? _("Opening the mail cache…")
-                                                        : _("Select a folder"));
+                                     : all_inboxes ? _("No inbox has been downloaded yet")
+                                     : _("Select a folder"));
       return;
     }
 

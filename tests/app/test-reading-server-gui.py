@@ -50,14 +50,14 @@ def certificate_sha256():
     return hashlib.sha256(der).hexdigest()
 
 
-def add_account(config, data, user, password):
+def add_account(config, data, user, password, trust=True):
     build = os.environ.get("PIGEON_TEST_BUILD_ROOT", "build")
+    pin = ["--trust-certificate", certificate_sha256()] if trust else []
     result = subprocess.run(
         [os.path.join(build, "src", "cli", "pigeonctl"), "--config-dir", config, "--data-dir",
          data, "account", "add", "--name", "Server", "--email", pt.address(user),
          "--protocol", "imap", "--host", h.host, "--port", str(h.imaps_port),
-         "--security", "tls", "--user", user, "--password-stdin",
-         "--trust-certificate", certificate_sha256()],
+         "--security", "tls", "--user", user, "--password-stdin"] + pin,
         input=password, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
@@ -171,7 +171,32 @@ def wrong_password_offers_to_enter_it():
         app.stop()
 
 
+def untrusted_certificate_can_be_trusted():
+    user, password = pt.new_user()
+    pt.deliver(user, message("Behind a certificate"))
+    config, data = pt.make_dirs()
+    account_id = add_account(config, data, user, password, trust=False)
+    app, _ = rm.start_reader(config, data)
+    try:
+        pt.activate(pt.find(app.node, "Show Certificate…", role="push button", timeout=60))
+        dialog = pt.find(app.node, "Untrusted Certificate", role="dialog")
+        fingerprint = pt.find(dialog, "Fingerprint", role="label")
+        shown = fingerprint.text.replace(":", "").replace("\n", "").lower()
+        assert shown == certificate_sha256(), (shown, certificate_sha256())
+        pt.screenshot("reading-untrusted-certificate", dialog)
+        pt.activate(pt.find(dialog, "Trust", role="push button"))
+        pt.wait_until(lambda: any("Behind a certificate" in n for n in row_names(app)),
+                      timeout=60, what="the mail behind the certificate")
+        # Pinned for the account, in accounts.ini.
+        with open(os.path.join(config, "accounts.ini")) as f:
+            assert certificate_sha256() in f.read()
+        assert account_id
+    finally:
+        app.stop()
+
+
 tap.run("the inbox's unread count, reading, unread and delete reach the server",
         inbox_count_and_changes)
 tap.run("a wrong password offers Enter Password, which fixes it", wrong_password_offers_to_enter_it)
+tap.run("an untrusted certificate is shown and, trusted, pinned", untrusted_certificate_can_be_trusted)
 tap.finish()

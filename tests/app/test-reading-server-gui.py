@@ -93,6 +93,81 @@ def select_row(app, subject):
                                                     what="a row for %r" % subject) - 1)
 
 
+class FakeNotifications:
+    """org.freedesktop.Notifications on the test's session bus: records what Pigeon shows
+    and can click a notification (ActionInvoked "default")."""
+
+    XML = """<node><interface name="org.freedesktop.Notifications">
+      <method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/>
+        <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/>
+        <arg type="as" direction="in"/><arg type="a{sv}" direction="in"/>
+        <arg type="i" direction="in"/><arg type="u" direction="out"/></method>
+      <method name="CloseNotification"><arg type="u" direction="in"/></method>
+      <method name="GetCapabilities"><arg type="as" direction="out"/></method>
+      <method name="GetServerInformation"><arg type="s" direction="out"/>
+        <arg type="s" direction="out"/><arg type="s" direction="out"/>
+        <arg type="s" direction="out"/></method>
+      <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+      <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+    </interface></node>"""
+
+    def __init__(self):
+        import threading
+        from gi.repository import Gio, GLib
+        self.Gio, self.GLib = Gio, GLib
+        self.shown = []          # (id, summary, body)
+        self.next_id = 1
+        self.lock = threading.Lock()
+        self.context = GLib.MainContext()
+        self.loop = GLib.MainLoop(self.context)
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(10)
+
+    def _run(self):
+        Gio, GLib = self.Gio, self.GLib
+        self.context.push_thread_default()
+        self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        info = Gio.DBusNodeInfo.new_for_xml(self.XML).interfaces[0]
+        self.bus.register_object("/org/freedesktop/Notifications", info, self._call, None, None)
+        self.owner = Gio.bus_own_name_on_connection(
+            self.bus, "org.freedesktop.Notifications", Gio.BusNameOwnerFlags.REPLACE,
+            lambda *a: self.ready.set(), None)
+        self.loop.run()
+
+    def _call(self, bus, sender, path, interface, method, params, invocation):
+        GLib = self.GLib
+        if method == "Notify":
+            app, replaces, icon, summary, body = params.unpack()[:5]
+            with self.lock:
+                nid = replaces or self.next_id
+                self.next_id += 1
+                self.shown.append((nid, summary, body))
+                self.sender = sender
+            invocation.return_value(GLib.Variant("(u)", (nid,)))
+        elif method == "GetCapabilities":
+            invocation.return_value(GLib.Variant("(as)", (["body", "actions"],)))
+        elif method == "GetServerInformation":
+            invocation.return_value(GLib.Variant("(ssss)", ("fake", "pigeon", "1", "1.2")))
+        else:
+            invocation.return_value(None)
+
+    def notifications(self):
+        with self.lock:
+            return list(self.shown)
+
+    def click(self, nid):
+        GLib = self.GLib
+        self.bus.emit_signal(None, "/org/freedesktop/Notifications",
+                             "org.freedesktop.Notifications", "ActionInvoked",
+                             GLib.Variant("(us)", (nid, "default")))
+
+    def close(self):
+        self.Gio.bus_unown_name(self.owner)
+        self.loop.quit()
+
+
 def inbox_count_and_changes():
     user, password = pt.new_user()
     pt.seed(user, 30, "INBOX", "--unseen-ratio", "0.2", "--no-specials")
@@ -171,6 +246,34 @@ def wrong_password_offers_to_enter_it():
         app.stop()
 
 
+def new_mail_is_notified():
+    user, password = pt.new_user()
+    pt.seed(user, 8, "INBOX", "--no-specials")
+    config, data = pt.make_dirs()
+    add_account(config, data, user, password)
+    notifications = FakeNotifications()
+    app, _ = rm.start_reader(config, data)
+    try:
+        pt.wait_until(lambda: len(row_names(app)) == 8, timeout=60, what="the first sync")
+        # What the first sync brings is not news.
+        time.sleep(3)
+        assert notifications.notifications() == [], notifications.notifications()
+        pt.deliver(user, message("Lunch on Friday?", sender="Carol <carol@example.test>"))
+        nid, summary, body = pt.wait_until(lambda: notifications.notifications(), timeout=60,
+                                           what="a notification")[-1]
+        assert summary == "Carol", (summary, body)
+        assert body == "Lunch on Friday?", (summary, body)
+        notifications.click(nid)
+        pt.find(app.node, "Lunch on Friday?", role="label", timeout=20)
+        table = pt.find(app.node, "Messages", role="table").queryTable()
+        pt.wait_until(lambda: table.getSelectedRows() and "Lunch on Friday?" in
+                      table.getAccessibleAt(table.getSelectedRows()[0], 1).name,
+                      what="the notified message selected")
+    finally:
+        app.stop()
+        notifications.close()
+
+
 def untrusted_certificate_can_be_trusted():
     user, password = pt.new_user()
     pt.deliver(user, message("Behind a certificate"))
@@ -199,4 +302,6 @@ tap.run("the inbox's unread count, reading, unread and delete reach the server",
         inbox_count_and_changes)
 tap.run("a wrong password offers Enter Password, which fixes it", wrong_password_offers_to_enter_it)
 tap.run("an untrusted certificate is shown and, trusted, pinned", untrusted_certificate_can_be_trusted)
+tap.run("new mail, not the first sync, is notified; the notification opens it",
+        new_mail_is_notified)
 tap.finish()

@@ -185,8 +185,8 @@ def fill_store(config, data, maildir, name="Reading", extra=()):
 
 
 def start_reader(config, data, extra_env=None, wait_for_window=True):
-    """Pigeon on CONFIG and DATA with a fake browser: a clicked link is written to a file
-    (returned) instead of opening anything.  Without WAIT_FOR_WINDOW it is not looked for
+    """Pigeon on CONFIG and DATA with a fake browser and PDF reader: a clicked link or an
+    opened attachment is written to a file (returned) instead of opening anything.  Without WAIT_FOR_WINDOW it is not looked for
     on the accessibility bus (it runs without the bridge): the App has no node."""
     env = dict(os.environ)
     build = os.environ.get("PIGEON_TEST_BUILD_ROOT", "build")
@@ -209,9 +209,13 @@ def start_reader(config, data, extra_env=None, wait_for_window=True):
     with open(os.path.join(apps, "pigeon-fake-browser.desktop"), "w") as f:
         f.write("[Desktop Entry]\nType=Application\nName=Fake Browser\nExec=%s %%u\n"
                 "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n" % browser)
+    with open(os.path.join(apps, "pigeon-fake-reader.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Fake Reader\nExec=%s %%f\n"
+                "MimeType=application/pdf;\n" % browser)
     with open(os.path.join(apps, "mimeapps.list"), "w") as f:
         f.write("[Default Applications]\nx-scheme-handler/http=pigeon-fake-browser.desktop\n"
-                "x-scheme-handler/https=pigeon-fake-browser.desktop\n")
+                "x-scheme-handler/https=pigeon-fake-browser.desktop\n"
+                "application/pdf=pigeon-fake-reader.desktop\n")
     env["XDG_DATA_HOME"] = os.path.join(base, "share")
     env.update(extra_env or {})
     argv = [pt.pigeon_binary(), "--config-dir", config, "--data-dir", data]

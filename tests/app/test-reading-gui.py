@@ -3,7 +3,9 @@
 """The reading window, driven through AT-SPI on messages already in the store: hostile HTML
 (remote content, a script, a link), plain text with quotes and an attachment, search, and
 the keyboard.  Screenshots go to build/test-artifacts/."""
+import base64
 import os
+import subprocess
 import time
 
 import pigeon_test as pt
@@ -11,6 +13,19 @@ import reading_mail as rm
 
 pt.require()
 tap = pt.Tap()
+
+
+def reset_remote_senders():
+    """The senders whose remote content loads at once live in GSettings, which the tests of
+    this session share: start and end without any."""
+    env = dict(os.environ)
+    env["GSETTINGS_SCHEMA_DIR"] = os.path.join(os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"),
+                                               "data")
+    subprocess.run(["gsettings", "reset", "io.github.pigeonmail.Pigeon",
+                    "remote-content-senders"], env=env, check=True, timeout=30)
+
+
+reset_remote_senders()
 
 
 def message_table(app):
@@ -150,6 +165,55 @@ def plain_text_and_attachment():
         pt.screenshot("reading-plain-message", r.app.node)
 
 
+def attachment_opens_in_its_application():
+    with Reading() as r:
+        select_row(r.app, rm.PLAIN_SUBJECT)
+        attachments = pt.find(r.app.node, "Attachments", showing=False)
+        button = pt.wait_until(lambda: attachments.findChild(
+            lambda n: n.name.startswith("Attachment minutes.pdf"), retry=False,
+            requireResult=False, showingOnly=False), what="the attachment's button")
+        pt.activate(button)
+        pt.activate(pt.find(r.app.node, "Open", role="push button"))
+        # The default application for PDF got a private copy with the decoded bytes.
+        path = pt.wait_until(lambda: r.opened_uris(), what="the attachment opened")[-1]
+        assert os.path.basename(path) == "minutes.pdf", path
+        with open(path, "rb") as f:
+            assert f.read() == base64.b64decode("JVBERi0xLjQKJcOkw7zDtsOfCg==")
+        assert os.stat(path).st_mode & 0o077 == 0, oct(os.stat(path).st_mode)
+
+
+def view_source_shows_the_raw_message():
+    with Reading() as r:
+        select_row(r.app, rm.PLAIN_SUBJECT)
+        pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
+        pt.activate(pt.find(r.app.node, "Message Menu", role="toggle button"))
+        pt.activate(pt.find(r.app.node, "View Source", role="push button"))
+        source = pt.find(r.app.node, "Message source", role="text")
+        pt.wait_until(lambda: "Message-ID: <plain.1@example.test>" in source.text,
+                      what="the raw headers in the source window")
+        assert "Content-Disposition: attachment; filename=\"minutes.pdf\"" in source.text
+
+
+def remote_content_always_for_a_sender():
+    try:
+        with Reading() as r:
+            select_row(r.app, rm.HOSTILE_SUBJECT)
+            find_in(body_document(r.app), "Everything half price", "heading", timeout=20)
+            pt.activate(pt.find(r.app.node, "Always show remote content from this sender",
+                                role="push button"))
+            pt.wait_until(lambda: "/pixel.png" in r.server.seen()[1], timeout=20,
+                          what="the remote image being loaded")
+        # The next time, the sender's message loads it at once, with no bar.
+        with Reading() as r:
+            select_row(r.app, rm.HOSTILE_SUBJECT)
+            pt.wait_until(lambda: "/pixel.png" in r.server.seen()[1], timeout=20,
+                          what="the remote image loading without asking")
+            assert not pt.find(r.app.node, "Show remote content", role="push button",
+                               showing=False).showing
+    finally:
+        reset_remote_senders()
+
+
 def marked_read_after_a_moment():
     with Reading() as r:
         folders = pt.find(r.app.node, "Folders", role="tree table")
@@ -180,4 +244,8 @@ tap.run("a clicked link opens in the browser, not in the view", link_opens_in_th
 tap.run("plain text shows links and the attachment", plain_text_and_attachment)
 tap.run("a shown message is marked read", marked_read_after_a_moment)
 tap.run("search finds a message by its text", search_finds_by_body)
+tap.run("an attachment opens in its application", attachment_opens_in_its_application)
+tap.run("View Source shows the raw message", view_source_shows_the_raw_message)
+tap.run("Always for this sender loads that sender's remote content from then on",
+        remote_content_always_for_a_sender)
 tap.finish()

@@ -330,6 +330,59 @@ write_attachment (PigeonMessageView *self,
                                        NULL, attachment_written_cb, data);
 }
 
+/* Attachments opened in other programs are copied under the cache; copies older than a
+ * day are removed (the program that opened one has read it by then). */
+#define ATTACHMENT_COPY_MAX_AGE (24 * 60 * 60)
+
+static void
+remove_old_copies_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "pigeon", "attachments",
+                                           NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (dir, name, NULL);
+      g_autoptr(GDir) files = NULL;
+      GStatBuf st;
+      const char *file;
+
+      if (g_lstat (sub, &st) != 0 || !S_ISDIR (st.st_mode) ||
+          now - st.st_mtime < ATTACHMENT_COPY_MAX_AGE)
+        continue;
+      files = g_dir_open (sub, 0, NULL);
+      while (files != NULL && (file = g_dir_read_name (files)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (sub, file, NULL);
+
+          g_unlink (path);
+        }
+      g_rmdir (sub);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+remove_old_copies (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+
+      g_task_set_source_tag (task, remove_old_copies);
+      g_task_run_in_thread (task, remove_old_copies_thread);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static void
 open_attachment_action (GSimpleAction *action,
                         GVariant      *parameter,
@@ -344,6 +397,7 @@ open_attachment_action (GSimpleAction *action,
 
   if (attachment == NULL)
     return;
+  remove_old_copies ();
   /* A private directory of its own, so the name can stay what the sender chose. */
   dir = g_build_filename (g_get_user_cache_dir (), "pigeon", "attachments", NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)

@@ -7,6 +7,7 @@
 
 #include "pigeon-folder-sidebar-private.h"
 #include "pigeon-name-dialog.h"
+#include "pigeon-popup-menu.h"
 #include "pigeon-store-list.h"
 
 /*
@@ -369,7 +370,8 @@ popup_for_row (PigeonFolderSidebar *self,
 {
   g_autoptr(PigeonFolder) folder = NULL;
   GtkTreeIter iter;
-  GtkWidget *menu;
+  GMenuModel *model;
+  GdkRectangle area;
   gboolean is_inbox, has_store;
 
   if (!gtk_tree_model_get_iter (GTK_TREE_MODEL (self->store), &iter, path))
@@ -394,23 +396,13 @@ popup_for_row (PigeonFolderSidebar *self,
   set_enabled (self, "rename", folder != NULL && !is_inbox);
   set_enabled (self, "delete", folder != NULL && !is_inbox);
 
-  menu = gtk_menu_new_from_model (self->menu_kind == KIND_ACCOUNT ? self->account_menu
-                                  : self->menu_kind == KIND_ALL_INBOXES ? self->inboxes_menu
-                                  : self->folder_menu);
-  gtk_menu_attach_to_widget (GTK_MENU (menu), GTK_WIDGET (self->tree_view), NULL);
-  g_signal_connect (menu, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
-  if (event != NULL)
-    gtk_menu_popup_at_pointer (GTK_MENU (menu), event);
-  else
-    {
-      GdkRectangle area;
-
-      gtk_tree_view_get_cell_area (self->tree_view, path, NULL, &area);
-      gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, area.x, area.y,
-                                                         &area.x, &area.y);
-      gtk_menu_popup_at_rect (GTK_MENU (menu), gtk_widget_get_window (GTK_WIDGET (self->tree_view)),
-                              &area, GDK_GRAVITY_SOUTH_WEST, GDK_GRAVITY_NORTH_WEST, NULL);
-    }
+  model = self->menu_kind == KIND_ACCOUNT ? self->account_menu
+          : self->menu_kind == KIND_ALL_INBOXES ? self->inboxes_menu
+          : self->folder_menu;
+  gtk_tree_view_get_cell_area (self->tree_view, path, NULL, &area);
+  gtk_tree_view_convert_bin_window_to_widget_coords (self->tree_view, area.x, area.y,
+                                                     &area.x, &area.y);
+  pigeon_popup_menu (model, GTK_WIDGET (self->tree_view), event, &area);
   return TRUE;
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "pigeon-message-list.h"
+#include "pigeon-popup-menu.h"
 
 /* Past this many selected rows, the menus do not read every row to know their state. */
 #define STATE_SCAN_LIMIT 500
@@ -621,15 +622,7 @@ static void
 popup_menu (PigeonMessageList *self,
             const GdkEvent    *event)
 {
-  GtkWidget *menu = gtk_menu_new_from_model (self->row_menu);
-
-  gtk_menu_attach_to_widget (GTK_MENU (menu), GTK_WIDGET (self->tree_view), NULL);
-  g_signal_connect (menu, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
-  if (event != NULL)
-    gtk_menu_popup_at_pointer (GTK_MENU (menu), event);
-  else
-    gtk_menu_popup_at_widget (GTK_MENU (menu), GTK_WIDGET (self->tree_view),
-                              GDK_GRAVITY_CENTER, GDK_GRAVITY_NORTH_WEST, NULL);
+  pigeon_popup_menu (self->row_menu, GTK_WIDGET (self->tree_view), event, NULL);
 }
 
 static gboolean

@@ -214,6 +214,89 @@ def remote_content_always_for_a_sender():
         reset_remote_senders()
 
 
+def folder_menu(app, folder_name):
+    """Right-clicks FOLDER_NAME in the sidebar."""
+    import pyatspi
+    tree = pt.find(app.node, "Folders", role="tree table").queryTable()
+    for row in range(tree.nRows):
+        cell = tree.getAccessibleAt(row, 0)
+        if folder_name in (cell.name or "".join(c.name for c in cell.children)):
+            box = cell.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            pyatspi.Registry.generateMouseEvent(box.x + box.width // 2,
+                                                box.y + box.height // 2, "b3c")
+            return
+    raise AssertionError("no folder %r in the sidebar" % folder_name)
+
+
+def queued_folder_ops(data):
+    import glob
+    import sqlite3
+    db = sqlite3.connect(glob.glob(os.path.join(data, "*", "store.db"))[0])
+    try:
+        return db.execute("SELECT kind, path, new_path FROM pending_ops ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def sidebar_folders(app):
+    tree = pt.find(app.node, "Folders", role="tree table")
+    return [c.name for c in pt.find_all(tree, role="table cell")]
+
+
+def folder_menu_changes_folders():
+    with Reading() as r:
+        pt.wait_until(lambda: "Projects" in sidebar_folders(r.app), what="the folders")
+        folder_menu(r.app, "Projects")
+        pt.activate(pt.find(r.app.node, "New Folder…", role="menu item"))
+        dialog = pt.find(r.app.node, "New Folder", role="dialog")
+        pt.set_text(pt.find(dialog, "Name of the new folder in “Projects”", role="text"),
+                    "Reviews")
+        pt.activate(pt.find(dialog, "Create", role="push button"))
+        pt.wait_until(lambda: "Reviews" in sidebar_folders(r.app), what="the new folder")
+
+        folder_menu(r.app, "Reviews")
+        pt.activate(pt.find(r.app.node, "Rename…", role="menu item"))
+        dialog = pt.find(r.app.node, "Rename Folder", role="dialog")
+        pt.set_text(pt.find(dialog, "New name of the folder", role="text"), "Audits")
+        pt.activate(pt.find(dialog, "Rename", role="push button"))
+        pt.wait_until(lambda: "Audits" in sidebar_folders(r.app), what="the renamed folder")
+
+        folder_menu(r.app, "Audits")
+        pt.activate(pt.find(r.app.node, "Delete…", role="menu item"))
+        confirm = pt.find(r.app.node, "Delete the folder “Audits”?", role="label").parent
+        while confirm is not None and confirm.roleName not in ("alert", "dialog"):
+            confirm = confirm.parent
+        pt.activate(pt.find(confirm, "Delete", role="push button"))
+        pt.wait_until(lambda: "Audits" not in sidebar_folders(r.app), what="the folder gone")
+
+        # Each change is queued for the server (operation kinds 4, 5, 6: create, rename,
+        # delete), in order.
+        assert queued_folder_ops(r.data) == [
+            (4, "Projects/Reviews", None), (5, "Projects/Reviews", "Projects/Audits"),
+            (6, "Projects/Audits", None)], queued_folder_ops(r.data)
+
+
+def move_to_a_folder():
+    with Reading() as r:
+        select_row(r.app, rm.PLAIN_SUBJECT)
+        pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
+        pt.activate(pt.find(r.app.node, "Message Menu", role="toggle button"))
+        pt.activate(pt.find(r.app.node, "Move to…", role="push button"))
+        chooser = pt.find(r.app.node, "Move 1 Message", role="dialog")
+        tree = pt.find(chooser, "Destination folder", role="tree table").queryTable()
+        row = [tree.getAccessibleAt(i, 0) for i in range(tree.nRows)]
+        names = [cell.name or "".join(c.name for c in cell.children) for cell in row]
+        tree.addRowSelection(names.index("Archive"))
+        pt.activate(pt.find(chooser, "Move", role="push button"))
+        pt.wait_until(lambda: len(row_names(r.app)) == 1, what="the message leaving the inbox")
+        # The move is queued for the server (operation kind 1).
+        import glob
+        import sqlite3
+        db = sqlite3.connect(glob.glob(os.path.join(r.data, "*", "store.db"))[0])
+        assert db.execute("SELECT COUNT(*) FROM pending_ops WHERE kind = 1").fetchone() == (1,)
+        db.close()
+
+
 def marked_read_after_a_moment():
     with Reading() as r:
         folders = pt.find(r.app.node, "Folders", role="tree table")
@@ -248,4 +331,7 @@ tap.run("an attachment opens in its application", attachment_opens_in_its_applic
 tap.run("View Source shows the raw message", view_source_shows_the_raw_message)
 tap.run("Always for this sender loads that sender's remote content from then on",
         remote_content_always_for_a_sender)
+tap.run("the folder menu creates, renames and deletes folders, queued for the server",
+        folder_menu_changes_folders)
+tap.run("Move to… moves the selection to the chosen folder", move_to_a_folder)
 tap.finish()

@@ -333,6 +333,45 @@ move_to_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   gtk_window_present (GTK_WINDOW (chooser));
 }
 
+/* ------------------------------------------------------------------ answering */
+
+/* The composer's app.reply and the like take (account id, message id): the message shown,
+ * else the one selected. */
+static void
+compose_for_message (PigeonWindow *self,
+                     const char   *app_action)
+{
+  PigeonSession *session = pigeon_message_view_get_session (self->message_view);
+  gint64 id = pigeon_message_view_get_message_id (self->message_view);
+
+  if (session == NULL &&
+      !pigeon_message_list_get_selected_message (self->message_list, &session, &id))
+    return;
+  g_action_group_activate_action (G_ACTION_GROUP (self->application), app_action,
+                                  g_variant_new ("(sx)",
+                                                 pigeon_account_get_id (
+                                                   pigeon_session_get_account (session)),
+                                                 id));
+}
+
+static void
+reply_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  compose_for_message (user_data, "reply");
+}
+
+static void
+reply_all_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  compose_for_message (user_data, "reply-all");
+}
+
+static void
+forward_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  compose_for_message (user_data, "forward");
+}
+
 /* ------------------------------------------------------------------ the rest */
 
 static void
@@ -413,6 +452,9 @@ sort_action (GSimpleAction *action, GVariant *value, gpointer user_data)
 }
 
 static const GActionEntry window_actions[] = {
+  { "reply", reply_action },
+  { "reply-all", reply_all_action },
+  { "forward", forward_action },
   { "mark-read", mark_read_action },
   { "mark-unread", mark_unread_action },
   { "star", star_action },
@@ -438,6 +480,9 @@ static const struct
   const char *action;
   const char *accels[3];
 } accels[] = {
+  { "win.reply", { "<Primary>r", NULL } },
+  { "win.reply-all", { "<Primary><Shift>r", NULL } },
+  { "win.forward", { "<Primary>l", NULL } },
   { "win.mark-read", { "<Primary>i", NULL } },
   { "win.mark-unread", { "<Primary><Shift>i", NULL } },
   { "win.toggle-star", { "<Primary><Shift>s", NULL } },
@@ -487,6 +532,13 @@ pigeon_window_update_actions (PigeonWindow *self)
   set_enabled (self, "delete", count > 0);
   set_enabled (self, "archive", count > 0);
   set_enabled (self, "move-to", one_account);
+  /* The composer's actions are the application's: without them, nothing to answer with. */
+  set_enabled (self, "reply", message && g_action_group_has_action (
+                 G_ACTION_GROUP (self->application), "reply"));
+  set_enabled (self, "reply-all", message && g_action_group_has_action (
+                 G_ACTION_GROUP (self->application), "reply-all"));
+  set_enabled (self, "forward", message && g_action_group_has_action (
+                 G_ACTION_GROUP (self->application), "forward"));
   set_enabled (self, "view-source", message);
   set_enabled (self, "show-remote-content", message);
   set_enabled (self, "zoom-in", message);

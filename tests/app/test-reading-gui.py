@@ -297,6 +297,18 @@ def move_to_a_folder():
         db.close()
 
 
+def reply_opens_the_composer():
+    with Reading() as r:
+        select_row(r.app, rm.PLAIN_SUBJECT)
+        pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
+        pt.activate(pt.find(r.app.node, "Reply", role="push button"))
+        subject = pt.wait_until(lambda: r.app.node.findChild(
+            lambda n: n.roleName == "text" and n.text == "Re: " + rm.PLAIN_SUBJECT,
+            retry=False, requireResult=False, showingOnly=False), timeout=20,
+            what="a composer with the reply's subject")
+        assert subject is not None
+
+
 def marked_read_after_a_moment():
     with Reading() as r:
         folders = pt.find(r.app.node, "Folders", role="tree table")
@@ -334,4 +346,5 @@ tap.run("Always for this sender loads that sender's remote content from then on"
 tap.run("the folder menu creates, renames and deletes folders, queued for the server",
         folder_menu_changes_folders)
 tap.run("Move to… moves the selection to the chosen folder", move_to_a_folder)
+tap.run("Reply opens the composer on the message shown", reply_opens_the_composer)
 tap.finish()

@@ -186,8 +186,9 @@ def fill_store(config, data, maildir, name="Reading", extra=()):
 
 def start_reader(config, data, extra_env=None, wait_for_window=True):
     """Pigeon on CONFIG and DATA with a fake browser and PDF reader: a clicked link or an
-    opened attachment is written to a file (returned) instead of opening anything.  Without WAIT_FOR_WINDOW it is not looked for
-    on the accessibility bus (it runs without the bridge): the App has no node."""
+    opened attachment is written to a file (returned) instead of opening anything.  Without
+    WAIT_FOR_WINDOW it is not looked for on the accessibility bus (it runs without the bridge):
+    the App has no node."""
     env = dict(os.environ)
     build = os.environ.get("PIGEON_TEST_BUILD_ROOT", "build")
     schemas = os.path.join(build, "data")

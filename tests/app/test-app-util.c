@@ -125,7 +125,8 @@ test_add_message (PigeonStore       *store,
                   const char        *message_id,
                   const char        *references)
 {
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
   g_autoptr(GError) error = NULL;
   PigeonMessage *m = pigeon_message_new ();
 

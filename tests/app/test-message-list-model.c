@@ -245,7 +245,8 @@ test_live_changes (void)
   gint64 folder = test_add_folder (ts->store, "INBOX", PIGEON_FOLDER_ROLE_INBOX);
   g_autoptr(PigeonMessageListModel) model = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
   g_autoptr(GError) error = NULL;
   Mirror *mirror;
   guint kept_before;

@@ -41,7 +41,8 @@ test_plain_links_and_quotes (void)
                                   "https://example.org/a?b=1&amp;c=2</a>. or"));
   g_assert_nonnull (strstr (html, "<a href=\"http://www.example.com\">www.example.com</a>"));
   g_assert_nonnull (strstr (html, "<a href=\"mailto:me@example.test\">me@example.test</a>"));
-  g_assert_nonnull (strstr (html, "<a href=\"mailto:bob@example.test\">mailto:bob@example.test</a>"));
+  g_assert_nonnull (strstr (html,
+                            "<a href=\"mailto:bob@example.test\">mailto:bob@example.test</a>"));
   /* Quote levels nest, without their markers. */
   g_assert_nonnull (strstr (html, "<blockquote class=\"quote quote-1\">quoted once"));
   g_assert_nonnull (strstr (html, "<blockquote class=\"quote quote-2\">quoted twice"));

@@ -301,7 +301,8 @@ def untrusted_certificate_can_be_trusted():
 tap.run("the inbox's unread count, reading, unread and delete reach the server",
         inbox_count_and_changes)
 tap.run("a wrong password offers Enter Password, which fixes it", wrong_password_offers_to_enter_it)
-tap.run("an untrusted certificate is shown and, trusted, pinned", untrusted_certificate_can_be_trusted)
+tap.run("an untrusted certificate is shown and, trusted, pinned",
+        untrusted_certificate_can_be_trusted)
 tap.run("new mail, not the first sync, is notified; the notification opens it",
         new_mail_is_notified)
 tap.finish()

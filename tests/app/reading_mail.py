@@ -194,11 +194,6 @@ def start_reader(config, data, extra_env=None, wait_for_window=True):
     schemas = os.path.join(build, "data")
     if os.path.isfile(os.path.join(schemas, "gschemas.compiled")):
         env["GSETTINGS_SCHEMA_DIR"] = schemas
-    # The harness's Xvfb listens on an abstract socket only (nothing in /tmp); WebKit's
-    # bubblewrap sandbox gives the web process a network namespace of its own, where that
-    # socket cannot be reached.  So WebKit's own sandbox is off here; Pigeon's protections
-    # (no JavaScript, content rules, navigation policy) are what these tests check.
-    env["WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS"] = "1"
     base = os.path.dirname(config)
     apps = os.path.join(base, "share", "applications")
     os.makedirs(apps, exist_ok=True)

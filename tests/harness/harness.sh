@@ -793,11 +793,12 @@ harness_start_xvfb () {
   local t0 i p a11y extra=
   t0=$(_h_now)
   mkdir -p "$HB/x"
-  # only the abstract socket @/tmp/.X11-unix/X<n>: no file in /tmp, no TCP; -nolock (root
-  # only) skips /tmp/.X<n>-lock
+  # no TCP; the abstract socket @/tmp/.X11-unix/X<n> and the socket file of the same name,
+  # which WebKit's bubblewrap sandbox needs to reach the display (Xvfb removes it on exit);
+  # -nolock (root only) skips /tmp/.X<n>-lock
   [ "$(id -u)" = 0 ] && extra=-nolock
   Xvfb ":$H_DISPLAY" -screen 0 "${PIGEON_TEST_SCREEN:-1280x1024x24}" -nolisten tcp \
-    -nolisten unix -listen local $extra -noreset -displayfd 3 3> "$HB/x/displayfd" \
+    -listen unix -listen local $extra -noreset -displayfd 3 3> "$HB/x/displayfd" \
     < /dev/null >> "$HB/log/xvfb.log" 2>&1 &
   _h_track xvfb $!
   _h_wait_file "$HB/x/displayfd" 1000 \

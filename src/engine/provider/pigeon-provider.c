@@ -3,8 +3,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "pigeon-error.h"
 #include "pigeon-provider.h"
@@ -678,17 +682,79 @@ pigeon_provider_wait_for_changes (PigeonProvider *self,
  * after this many tries, so one bad operation cannot block the queue forever. */
 #define MAX_OP_ATTEMPTS 5
 
+/* Two replays of one account at once (the window's and pigeonctl's, or two lanes) would
+ * both send an operation the server then applies twice: an APPEND would leave two copies.
+ * A lock file beside the store serializes them across processes and threads (each call
+ * opens its own descriptor, so flock() excludes within a process too). */
+static int
+lock_replay (PigeonStore   *store,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autofree char *dir = g_path_get_dirname (pigeon_store_get_path (store));
+  g_autofree char *path = g_build_filename (dir, "replay.lock", NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_STORAGE,
+                   _("Could not open %s: %s"), path, g_strerror (saved));
+      return -1;
+    }
+  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        {
+          int saved = errno;
+          close (fd);
+          g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_STORAGE,
+                       _("Could not lock %s: %s"), path, g_strerror (saved));
+          return -1;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          close (fd);
+          return -1;
+        }
+      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+    }
+  return fd;
+}
+
+static gboolean replay_locked (PigeonProvider *self,
+                               PigeonStore    *store,
+                               GCancellable   *cancellable,
+                               GError        **error);
+
 gboolean
 pigeon_provider_replay_pending_ops (PigeonProvider *self,
                                     GCancellable   *cancellable,
                                     GError        **error)
 {
   PigeonStore *store;
-  g_autoptr(GPtrArray) ops = NULL;
+  gboolean ok;
+  int fd;
 
   g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
 
   store = pigeon_provider_get_store (self);
+  fd = lock_replay (store, cancellable, error);
+  if (fd < 0)
+    return FALSE;
+  ok = replay_locked (self, store, cancellable, error);
+  close (fd);   /* releases the lock */
+  return ok;
+}
+
+static gboolean
+replay_locked (PigeonProvider *self,
+               PigeonStore    *store,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+
   ops = pigeon_store_list_pending_ops (store, error);
   if (ops == NULL)
     return FALSE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "pigeon-agenda-view.h"
 #include "pigeon-folder-sidebar.h"
 #include "pigeon-message-list.h"
 #include "pigeon-message-view.h"
@@ -28,6 +29,8 @@ struct _PigeonWindow
   PigeonFolderSidebar *sidebar;
   PigeonMessageList *message_list;
   GtkStack *content_stack;
+  GtkRevealer *agenda_revealer;
+  PigeonAgendaView *agenda_view;
   PigeonMessageView *message_view;
 
   PigeonApplication *application;

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pigeon-provider.h"
 #include "pigeon-settings.h"
 #include "pigeon-window-private.h"
 
@@ -147,6 +148,25 @@ pigeon_window_reload_list (PigeonWindow *self)
   pigeon_message_list_set_model (self->message_list, model, empty);
 }
 
+/* The agenda shows the selected account's next events when its server keeps a calendar. */
+static void
+update_agenda (PigeonWindow *self)
+{
+  PigeonStore *store = NULL;
+
+  if (self->folder_session != NULL)
+    {
+      PigeonAccount *account = pigeon_session_get_account (self->folder_session);
+      PigeonProviderClass *klass =
+        pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
+
+      if (klass != NULL && (klass->caps & PIGEON_PROVIDER_CAP_CALENDAR) != 0)
+        store = pigeon_session_get_store (self->folder_session);
+    }
+  pigeon_agenda_view_set_store (self->agenda_view, store);
+  gtk_revealer_set_reveal_child (self->agenda_revealer, store != NULL);
+}
+
 static void
 folder_selected_cb (PigeonFolderSidebar *sidebar,
                     PigeonSession       *session,
@@ -157,6 +177,7 @@ folder_selected_cb (PigeonFolderSidebar *sidebar,
   self->folder_id = folder_id;
   if (session != NULL && folder_id > 0)
     pigeon_session_folder_shown (session, folder_id);
+  update_agenda (self);
   /* A search stays with the folder it was made in. */
   if (search_text (self) != NULL && !gtk_toggle_button_get_active (self->everywhere_check))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
@@ -346,6 +367,7 @@ pigeon_window_class_init (PigeonWindowClass *klass)
   object_class->dispose = pigeon_window_dispose;
   widget_class->delete_event = pigeon_window_delete_event;
 
+  g_type_ensure (PIGEON_TYPE_AGENDA_VIEW);
   g_type_ensure (PIGEON_TYPE_FOLDER_SIDEBAR);
   g_type_ensure (PIGEON_TYPE_MESSAGE_LIST);
   g_type_ensure (PIGEON_TYPE_MESSAGE_VIEW);
@@ -365,6 +387,8 @@ pigeon_window_class_init (PigeonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, agenda_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, agenda_view);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, message_view);
   gtk_widget_class_bind_template_callback (widget_class, folder_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_error_cb);

@@ -409,6 +409,26 @@ def completes_addresses():
                       what="the suggestion taking the place of “Mül”")
 
 
+def selected_text(editor):
+    """What is selected inside the web editor, through AT-SPI's text interface."""
+    found = []
+
+    def walk(node, depth=0):
+        if depth > 8:
+            return
+        try:
+            text = node.queryText()
+            for i in range(text.getNSelections()):
+                start, end = text.getSelection(i)
+                found.append(text.getText(start, end))
+        except NotImplementedError:
+            pass
+        for child in node.children:
+            walk(child, depth + 1)
+    walk(editor)
+    return "".join(found)
+
+
 def rich_text_alternative():
     alice, alice_pw = pt.new_user()
     bob, bob_pw = pt.new_user()
@@ -429,7 +449,14 @@ def rich_text_alternative():
             what="the typed text in the rich-text editor")
         x, y, width, height = paragraph.extents
         rawinput.click(x + 10, y + height // 2)
+        # Ctrl+A selects in the editor only once the click has given it the keyboard.
+        pt.wait_until(lambda: editor.focused or editor.findChild(
+                          lambda n: n.focused, retry=False, requireResult=False,
+                          showingOnly=False) is not None,
+                      what="the editor taking the keyboard")
         rawinput.keyCombo("<ctrl>a")
+        pt.wait_until(lambda: "Bold words from Zoë" in selected_text(editor),
+                      what="the text being selected")
         pt.activate(pt.find(composer, "Bold", role="push button"))
         time.sleep(0.5)
         pt.screenshot("composer-rich-text", composer)

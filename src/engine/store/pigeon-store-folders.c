@@ -470,18 +470,8 @@ pigeon_store_delete_folder_row (PigeonStore *self,
     if (stmt == NULL)
       return FALSE;
     sqlite3_bind_int64 (stmt, 1, folder_id);
-    for (;;)
-      {
-        gboolean has_row;
-        gint64 id;
-
-        if (!pigeon_store_step (self, db, stmt, &has_row, error))
-          return FALSE;
-        if (!has_row)
-          break;
-        id = sqlite3_column_int64 (stmt, 0);
-        g_array_append_val (ids, id);
-      }
+    if (!pigeon_store_step_collect_ids (self, db, stmt, ids, error))
+      return FALSE;
   }
 
   {

@@ -276,18 +276,7 @@ id_query_func (PigeonStore *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, q->arg);
-  for (;;)
-    {
-      gboolean has_row;
-      gint64 id;
-
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (q->ids, id);
-    }
+  return pigeon_store_step_collect_ids (self, db, stmt, q->ids, error);
 }
 
 static GArray *

@@ -1049,18 +1049,7 @@ missing_bodies_func (PigeonStore *self,
   sqlite3_bind_int64 (stmt, 1, ld->folder_id);
   sqlite3_bind_int64 (stmt, 2, ld->arg);
   sqlite3_bind_int64 (stmt, 3, ld->limit == 0 ? -1 : (gint64) ld->limit);
-  for (;;)
-    {
-      gboolean has_row;
-      gint64 id;
-
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ld->array, id);
-    }
+  return pigeon_store_step_collect_ids (self, db, stmt, ld->array, error);
 }
 
 GArray *

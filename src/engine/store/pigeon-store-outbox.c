@@ -403,18 +403,7 @@ unsaved_func (PigeonStore *self,
 
   if (stmt == NULL)
     return FALSE;
-  for (;;)
-    {
-      gboolean has_row;
-      gint64 id;
-
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (rd->ids, id);
-    }
+  return pigeon_store_step_collect_ids (self, db, stmt, rd->ids, error);
 }
 
 GArray *

@@ -34,6 +34,13 @@ gboolean        pigeon_store_step               (PigeonStore   *self,
                                                  PigeonStmt    *stmt,
                                                  gboolean      *has_row,
                                                  GError       **error);
+/* Steps until the statement is done, appending each row's first column (an id, gint64)
+ * to IDS. */
+gboolean        pigeon_store_step_collect_ids   (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 PigeonStmt    *stmt,
+                                                 GArray        *ids,
+                                                 GError       **error);
 /* Steps until the statement is done (rows, if any, are ignored). */
 gboolean        pigeon_store_step_done          (PigeonStore   *self,
                                                  sqlite3       *db,

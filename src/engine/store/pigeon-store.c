@@ -289,6 +289,27 @@ pigeon_store_step_done (PigeonStore *self,
 }
 
 gboolean
+pigeon_store_step_collect_ids (PigeonStore *self,
+                               sqlite3     *db,
+                               PigeonStmt  *stmt,
+                               GArray      *ids,
+                               GError     **error)
+{
+  for (;;)
+    {
+      gboolean has_row;
+      gint64 id;
+
+      if (!pigeon_store_step (self, db, stmt, &has_row, error))
+        return FALSE;
+      if (!has_row)
+        return TRUE;
+      id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+}
+
+gboolean
 pigeon_store_exec (PigeonStore *self,
                    sqlite3     *db,
                    const char  *sql,

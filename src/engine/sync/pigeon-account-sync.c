@@ -573,7 +573,8 @@ reload_password (PigeonProvider *provider)
   g_autoptr(GError) error = NULL;
 
   if (!pigeon_provider_load_password (provider, NULL, &error))
-    g_debug ("Keeping the password already known: %s", error->message);
+    g_debug ("The keyring could not be read again; the credentials in use stay: %s",
+             error->message);
 }
 
 static guint

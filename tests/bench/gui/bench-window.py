@@ -185,7 +185,6 @@ def main():
     median = report("", plain)
     print("targets: first rows under 200 ms, peak RSS under 200 MiB")
     report(" (accessibility bridge on)", run_pigeon(maildir, args.rounds, accessibility=True))
-    print("geary: no comparison (not implemented)")
     ok = median < 200 and plain["peak_rss_mib"] < 200
     return 0 if ok else 1
 

@@ -46,6 +46,7 @@ struct _PigeonComposer
 
   PigeonApplication *app;
   PigeonAccount *account;          /* From */
+  char *identity;                  /* one of the account's other identities, or NULL */
   char *signature;                 /* the signature block now in the body, or NULL */
 
   /* What the message answers or forwards. */
@@ -220,6 +221,26 @@ swap_signature (PigeonComposer *self)
   self->signature = g_steal_pointer (&block);
 }
 
+static gboolean
+identity_has_address (const char *identity,
+                      const char *address)
+{
+  InternetAddressList *list = internet_address_list_parse (NULL, identity);
+  InternetAddress *first;
+  gboolean same = FALSE;
+
+  if (list == NULL)
+    return FALSE;
+  first = internet_address_list_length (list) > 0 ? internet_address_list_get_address (list, 0)
+                                                  : NULL;
+  if (first != NULL && INTERNET_ADDRESS_IS_MAILBOX (first))
+    same = g_ascii_strcasecmp (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first)),
+                               address) == 0;
+  g_object_unref (list);
+  return same;
+}
+
+/* Each account's own address, then its other identities: ids "ACCOUNT" and "ACCOUNT/N". */
 static void
 fill_from_combo (PigeonComposer *self)
 {
@@ -230,18 +251,29 @@ fill_from_combo (PigeonComposer *self)
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       g_autoptr(PigeonAccount) account = g_list_model_get_item (accounts, i);
-      const char *real_name = pigeon_account_get_real_name (account);
-      g_autofree char *text = NULL;
+      g_auto(GStrv) identities = pigeon_account_dup_identities (account);
 
-      if (real_name != NULL && *real_name != '\0')
-        text = g_strdup_printf ("%s <%s>", real_name, pigeon_account_get_email (account));
-      else
-        text = g_strdup (pigeon_account_get_email (account));
-      gtk_combo_box_text_append (self->from_combo, pigeon_account_get_id (account), text);
+      for (guint n = 0; identities[n] != NULL; n++)
+        {
+          g_autofree char *id = n == 0 ? g_strdup (pigeon_account_get_id (account))
+                                       : g_strdup_printf ("%s/%u", pigeon_account_get_id (account), n);
+
+          gtk_combo_box_text_append (self->from_combo, id, identities[n]);
+        }
     }
   if (self->account != NULL)
-    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->from_combo),
-                                 pigeon_account_get_id (self->account));
+    {
+      g_auto(GStrv) identities = pigeon_account_dup_identities (self->account);
+      g_autofree char *active = g_strdup (pigeon_account_get_id (self->account));
+
+      for (guint n = 1; self->identity != NULL && identities[n] != NULL; n++)
+        if (g_strcmp0 (identities[n], self->identity) == 0)
+          {
+            g_free (active);
+            active = g_strdup_printf ("%s/%u", pigeon_account_get_id (self->account), n);
+          }
+      gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->from_combo), active);
+    }
   self->filling = FALSE;
 }
 
@@ -249,12 +281,30 @@ static void
 from_changed_cb (GtkComboBox    *combo,
                  PigeonComposer *self)
 {
-  PigeonAccount *account = account_by_id (self, gtk_combo_box_get_active_id (combo));
+  const char *id = gtk_combo_box_get_active_id (combo);
+  g_auto(GStrv) parts = id != NULL ? g_strsplit (id, "/", 2) : NULL;
+  PigeonAccount *account = parts != NULL ? account_by_id (self, parts[0]) : NULL;
+  g_autofree char *identity = NULL;
 
-  if (account == NULL || account == self->account)
+  if (account == NULL)
     return;
-  g_set_object (&self->account, account);
-  swap_signature (self);
+  if (parts[1] != NULL)
+    {
+      g_auto(GStrv) identities = pigeon_account_dup_identities (account);
+      guint64 n = 0;
+
+      if (g_ascii_string_to_unsigned (parts[1], 10, 1, g_strv_length (identities) - 1, &n, NULL))
+        identity = g_strdup (identities[n]);
+    }
+  if (account == self->account && g_strcmp0 (identity, self->identity) == 0)
+    return;
+  g_free (self->identity);
+  self->identity = g_steal_pointer (&identity);
+  if (account != self->account)
+    {
+      g_set_object (&self->account, account);
+      swap_signature (self);
+    }
   mark_dirty (self);
 }
 
@@ -262,6 +312,7 @@ static void
 set_account (PigeonComposer *self,
              PigeonAccount  *account)
 {
+  g_clear_pointer (&self->identity, g_free);
   if (account == NULL)
     {
       GListModel *accounts = G_LIST_MODEL (pigeon_application_get_manager (self->app));
@@ -493,6 +544,7 @@ typedef struct
   char *html;
   GPtrArray *attachments;      /* PigeonComposerAttachment (ref) */
   PigeonAccount *account;
+  char *identity;        /* "Name <addr>" chosen in From, NULL for the account's own */
   char *in_reply_to;
   char *references;
 } Content;
@@ -508,6 +560,7 @@ content_free (Content *content)
   g_free (content->html);
   g_ptr_array_unref (content->attachments);
   g_clear_object (&content->account);
+  g_free (content->identity);
   g_free (content->in_reply_to);
   g_free (content->references);
   g_free (content);
@@ -530,6 +583,7 @@ content_snapshot (PigeonComposer *self)
   for (GList *l = attachments; l; l = l->next)
     g_ptr_array_add (content->attachments, g_object_ref (l->data));
   content->account = self->account != NULL ? g_object_ref (self->account) : NULL;
+  content->identity = g_strdup (self->identity);
   content->in_reply_to = g_strdup (self->in_reply_to);
   content->references = g_strdup (self->references);
   return content;
@@ -643,6 +697,37 @@ add_field (PigeonMessageBuilder  *builder,
   return FALSE;
 }
 
+/* From: the account's own name and address, or the other identity picked for it. */
+static gboolean
+set_from (PigeonMessageBuilder *builder,
+          const Content        *content,
+          GError              **error)
+{
+  InternetAddressList *list;
+  InternetAddress *address;
+
+  if (content->identity == NULL)
+    {
+      pigeon_message_builder_set_from (builder, pigeon_account_get_real_name (content->account),
+                                       pigeon_account_get_email (content->account));
+      return TRUE;
+    }
+  list = internet_address_list_parse (NULL, content->identity);
+  address = list != NULL && internet_address_list_length (list) > 0
+              ? internet_address_list_get_address (list, 0) : NULL;
+  if (address == NULL || !INTERNET_ADDRESS_IS_MAILBOX (address))
+    {
+      g_clear_object (&list);
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
+                   _("“%s” is not an address to send from"), content->identity);
+      return FALSE;
+    }
+  pigeon_message_builder_set_from (builder, internet_address_get_name (address),
+                                   internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+  g_object_unref (list);
+  return TRUE;
+}
+
 static Built *
 build_message (Content   *content,
                gboolean   draft,
@@ -651,8 +736,8 @@ build_message (Content   *content,
   g_autoptr(PigeonMessageBuilder) builder = pigeon_message_builder_new ();
   Built *built;
 
-  pigeon_message_builder_set_from (builder, pigeon_account_get_real_name (content->account),
-                                   pigeon_account_get_email (content->account));
+  if (!set_from (builder, content, error))
+    return NULL;
   if (!add_field (builder, PIGEON_RECIPIENT_TO, content->to, draft, error) ||
       !add_field (builder, PIGEON_RECIPIENT_CC, content->cc, draft, error) ||
       !add_field (builder, PIGEON_RECIPIENT_BCC, content->bcc, draft, error))
@@ -684,7 +769,7 @@ build_message (Content   *content,
       return NULL;
     }
   built->recipients = pigeon_message_builder_dup_recipients (builder);
-  built->from = g_strdup (pigeon_account_get_email (content->account));
+  built->from = g_strdup (pigeon_message_builder_get_from_address (builder));
   return built;
 }
 
@@ -1427,8 +1512,24 @@ loaded_cb (GObject      *source,
         {
           g_autoptr(PigeonAccount) account = g_list_model_get_item (accounts, i);
 
+          g_auto(GStrv) identities = pigeon_account_dup_identities (account);
+
           if (g_ascii_strcasecmp (pigeon_account_get_email (account), seed->from) == 0)
-            set_account (self, account);
+            {
+              set_account (self, account);
+              break;
+            }
+          /* A draft from one of the account's other identities continues from it. */
+          for (guint n = 1; identities[n] != NULL; n++)
+            if (identity_has_address (identities[n], seed->from))
+              {
+                set_account (self, account);
+                self->identity = g_strdup (identities[n]);
+                fill_from_combo (self);
+                break;
+              }
+          if (self->identity != NULL)
+            break;
         }
     }
   fill_from_seed (self, seed);
@@ -1524,6 +1625,7 @@ pigeon_composer_finalize (GObject *object)
 
   g_clear_object (&self->app);
   g_clear_object (&self->account);
+  g_clear_pointer (&self->identity, g_free);
   g_clear_object (&self->original_account);
   g_clear_object (&self->draft_store);
   g_free (self->signature);

@@ -500,6 +500,31 @@ def send_later():
         assert outbox(dirs)[0]["state"] == "queued"
 
 
+def send_from_identity():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    identity = "Alice at Work <%s.work@example.test>" % alice
+    with open(os.path.join(dirs[0], "accounts.ini"), "a") as f:
+        f.write("identities=%s\n" % identity)
+    token = "gui-identity-%d" % os.getpid()
+    with start(dirs, undo_delay=1) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "From work %s" % token, "Sent as the work address.")
+        combo = pt.find(composer, "From", role="combo box")
+        menu = pt.find(combo, "", role="menu", showing=False)
+        names = [child.name for child in menu.children]
+        assert identity in names, names
+        assert combo.querySelection().selectChild(names.index(identity))
+        pt.wait_until(lambda: combo.querySelection().isChildSelected(names.index(identity)),
+                      what="the identity chosen in From")
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        (delivered,) = wait_for(bob, bob_pw, token, timeout=30)
+    message = email.message_from_bytes(delivered, policy=email.policy.default)
+    assert message["From"].addresses[0].addr_spec == "%s.work@example.test" % alice, message["From"]
+    assert message["From"].addresses[0].display_name == "Alice at Work", message["From"]
+
+
 tap.run("compose, attach and send: delivered byte for byte, the copy in Sent", compose_and_send)
 tap.run("undo send returns the message to the composer and stops delivery", undo_send)
 tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
@@ -515,4 +540,5 @@ tap.run("names and addresses seen in mail are offered while typing", completes_a
 tap.run("rich text goes as multipart/alternative with its plain text", rich_text_alternative)
 tap.run("send later waits for its time", send_later)
 tap.run("the account's signature goes below a new message", signature_below)
+tap.run("mail goes from the identity picked in From", send_from_identity)
 tap.finish()

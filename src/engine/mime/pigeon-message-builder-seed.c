@@ -541,6 +541,7 @@ seed_forward (PigeonComposeSeed *seed,
               gboolean           as_attachment)
 {
   const char *subject = g_mime_message_get_subject (message);
+  const char *message_id = g_mime_message_get_message_id (message);
   g_autofree char *text = NULL;
   g_autofree char *date = format_date (message);
   g_autofree char *from = format_list (g_mime_message_get_from (message));
@@ -553,6 +554,11 @@ seed_forward (PigeonComposeSeed *seed,
   seed->to = g_strdup ("");
   seed->cc = g_strdup ("");
   seed->subject = prefixed_subject (subject, "Fwd");
+  /* References, without In-Reply-To, ending with the message forwarded: the forward joins
+   * its conversation, and a server that can forward a message it holds (ActiveSync's
+   * SmartForward) learns which one it is. */
+  if (message_id != NULL)
+    seed->references = references_for_reply (message, message_id);
   if (as_attachment)
     {
       PigeonComposeAttachment *a = g_new0 (PigeonComposeAttachment, 1);

@@ -12,6 +12,7 @@
 
 #include "pigeon-error.h"
 #include "pigeon-provider.h"
+#include "pigeon-store-list.h"
 
 typedef struct
 {
@@ -676,6 +677,76 @@ pigeon_provider_wait_for_changes (PigeonProvider *self,
     return unsupported (self, error);
   return PIGEON_PROVIDER_GET_CLASS (self)->wait_for_changes (self, timeout_seconds, cancellable,
                                                              error);
+}
+
+static int
+newest_first (gconstpointer a,
+              gconstpointer b)
+{
+  const PigeonMessage *x = *(PigeonMessage * const *) a;
+  const PigeonMessage *y = *(PigeonMessage * const *) b;
+
+  if (x->date != y->date)
+    return x->date > y->date ? -1 : 1;
+  return x->id > y->id ? -1 : x->id < y->id;
+}
+
+gboolean
+pigeon_provider_search (PigeonProvider *self,
+                        const char     *query,
+                        gint64          folder_id,
+                        GArray         *message_ids,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  PigeonProviderClass *klass;
+  g_autoptr(GArray) hits = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GArray) unique = NULL;
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+  g_return_val_if_fail (message_ids != NULL, FALSE);
+
+  klass = PIGEON_PROVIDER_GET_CLASS (self);
+  if (klass->search == NULL || (klass->caps & PIGEON_PROVIDER_CAP_SERVER_SEARCH) == 0)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+                   _("%s accounts cannot search on the server; only the messages on this "
+                     "computer can be searched."), klass->display_name);
+      return FALSE;
+    }
+  trimmed = g_strstrip (g_strdup (query));
+  if (*trimmed == '\0')
+    return TRUE;
+
+  hits = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!klass->search (self, trimmed, folder_id, hits, cancellable, error))
+    return FALSE;
+
+  /* Each hit once, in the order of the store's lists: newest first. */
+  seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  unique = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < hits->len; i++)
+    {
+      gint64 *id = &g_array_index (hits, gint64, i);
+
+      if (*id > 0 && g_hash_table_add (seen, id))
+        g_array_append_val (unique, *id);
+    }
+  if (unique->len == 0)
+    return TRUE;
+  messages = pigeon_store_get_messages (pigeon_provider_get_store (self),
+                                        (const gint64 *) (gpointer) unique->data, unique->len,
+                                        error);
+  if (messages == NULL)
+    return FALSE;
+  g_ptr_array_sort (messages, newest_first);
+  for (guint i = 0; i < messages->len; i++)
+    g_array_append_val (message_ids, ((PigeonMessage *) g_ptr_array_index (messages, i))->id);
+  return TRUE;
 }
 
 /* An operation the server keeps refusing for reasons other than the network is dropped

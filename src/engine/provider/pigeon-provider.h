@@ -106,8 +106,18 @@ struct _PigeonProviderClass
                                 guint            timeout_seconds,
                                 GCancellable    *cancellable,
                                 GError         **error);
+  /* Ask the server which messages match QUERY (what the user typed) in FOLDER_ID, or in
+   * every folder with 0.  Every hit must end up as a row of the store (envelopes of hits
+   * the store lacks are fetched as the sync would); their ids (gint64) are appended to
+   * MESSAGE_IDS in any order.  Providers with PIGEON_PROVIDER_CAP_SERVER_SEARCH. */
+  gboolean (*search)           (PigeonProvider  *self,
+                                const char      *query,
+                                gint64           folder_id,
+                                GArray          *message_ids,
+                                GCancellable    *cancellable,
+                                GError         **error);
 
-  gpointer padding[11];
+  gpointer padding[10];
 };
 
 /* Called by a provider's register function: puts TYPE on the extension point under
@@ -223,6 +233,15 @@ gboolean        pigeon_provider_wait_for_changes (PigeonProvider *self,
                                                   guint           timeout_seconds,
                                                   GCancellable   *cancellable,
                                                   GError        **error);
+/* Server-side search (see the search vfunc): MESSAGE_IDS gets the store ids of the hits,
+ * each once, newest first.  PIGEON_ERROR_UNSUPPORTED, with a sentence saying so, when the
+ * provider cannot search on its server. */
+gboolean        pigeon_provider_search          (PigeonProvider *self,
+                                                 const char     *query,
+                                                 gint64          folder_id,
+                                                 GArray         *message_ids,
+                                                 GCancellable   *cancellable,
+                                                 GError        **error);
 /* Replays the whole pending-operation queue in order: completes what the server took,
  * drops (with a log line) what can never apply, stops at the first transient failure. */
 gboolean        pigeon_provider_replay_pending_ops (PigeonProvider *self,

@@ -369,8 +369,13 @@ pigeon_activesync_fetch_body (PigeonActiveSyncProvider *self,
   request = pigeon_eas_node_new ("ItemOperations:ItemOperations");
   fetch = pigeon_eas_node_add (request, "ItemOperations:Fetch");
   pigeon_eas_node_add_text (fetch, "ItemOperations:Store", "Mailbox");
-  pigeon_eas_node_add_text (fetch, "AirSync:CollectionId", folder->remote_id);
-  pigeon_eas_node_add_text (fetch, "AirSync:ServerId", message->remote_id);
+  if (pigeon_activesync_is_long_id (message->remote_id))
+    pigeon_eas_node_add_text (fetch, "Search:LongId", message->remote_id);
+  else
+    {
+      pigeon_eas_node_add_text (fetch, "AirSync:CollectionId", folder->remote_id);
+      pigeon_eas_node_add_text (fetch, "AirSync:ServerId", message->remote_id);
+    }
   options = pigeon_eas_node_add (fetch, "ItemOperations:Options");
   pigeon_eas_node_add_text (options, "AirSync:MIMESupport", "2");
   preference = pigeon_eas_node_add (options, "AirSyncBase:BodyPreference");
@@ -601,24 +606,51 @@ get_message_by_message_id (PigeonStore *store,
   return pigeon_store_get_message (store, id, NULL);
 }
 
-/* The message's original, when it answers one we have: SmartReply then lets the server
- * keep the thread (and mark the original answered). */
 static PigeonMessage *
-find_original (PigeonStore  *store,
-               GMimeMessage *mime)
+find_first_reference (PigeonStore *store,
+                      const char  *header,
+                      gboolean     last)
 {
-  const char *in_reply_to = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
   GMimeReferences *refs;
   PigeonMessage *original = NULL;
+  int n;
 
-  if (in_reply_to == NULL)
+  if (header == NULL)
     return NULL;
-  refs = g_mime_references_parse (NULL, in_reply_to);
-  if (refs != NULL && g_mime_references_length (refs) > 0)
-    original = get_message_by_message_id (store, g_mime_references_get_message_id (refs, 0));
+  refs = g_mime_references_parse (NULL, header);
+  n = refs != NULL ? g_mime_references_length (refs) : 0;
+  if (n > 0)
+    original = get_message_by_message_id (store,
+                                          g_mime_references_get_message_id (refs,
+                                                                            last ? n - 1 : 0));
   if (refs != NULL)
     g_mime_references_free (refs);
   return original;
+}
+
+/*
+ * The stored message this one answers or forwards, so the server can act on its original
+ * (SmartReply, SmartForward): the server keeps the conversation and marks the original
+ * answered or forwarded.
+ *
+ * A reply names its original in In-Reply-To.  A forward written in Pigeon has no
+ * In-Reply-To but References ending with the forwarded message (the message builder's
+ * forward seed), which is what threads it with the original elsewhere too; so a message
+ * with References and no In-Reply-To whose last reference is a stored message is a forward
+ * of it.  Nothing is added to the message for this: both are ordinary RFC 5322 fields.
+ */
+static PigeonMessage *
+find_original (PigeonStore  *store,
+               GMimeMessage *mime,
+               gboolean     *forward)
+{
+  const char *in_reply_to = g_mime_object_get_header (GMIME_OBJECT (mime), "In-Reply-To");
+  const char *references = g_mime_object_get_header (GMIME_OBJECT (mime), "References");
+
+  *forward = in_reply_to == NULL && references != NULL;
+  if (in_reply_to != NULL)
+    return find_first_reference (store, in_reply_to, FALSE);
+  return find_first_reference (store, references, TRUE);
 }
 
 gboolean
@@ -637,15 +669,20 @@ pigeon_activesync_send (PigeonActiveSyncProvider *self,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *client_id = g_uuid_string_random ();
   const char *command = "SendMail";
+  gboolean forward = FALSE;
   gint64 status;
 
   if (mime != NULL)
-    original = find_original (store, mime);
+    original = find_original (store, mime, &forward);
   if (original != NULL && original->remote_id != NULL)
     original_folder = pigeon_store_get_folder (store, original->folder_id, NULL);
-  if (original_folder != NULL && original_folder->remote_id != NULL &&
-      pigeon_eas_client_supports (self->client, "SmartReply"))
-    command = "SmartReply";
+  if (original_folder != NULL && original_folder->remote_id != NULL)
+    {
+      const char *smart = forward ? "SmartForward" : "SmartReply";
+
+      if (pigeon_eas_client_supports (self->client, smart))
+        command = smart;
+    }
 
   {
     g_autofree char *tag = g_strconcat ("ComposeMail:", command, NULL);
@@ -654,13 +691,20 @@ pigeon_activesync_send (PigeonActiveSyncProvider *self,
   }
   pigeon_eas_node_add_text (request, "ComposeMail:ClientId", client_id);
   pigeon_eas_node_add (request, "ComposeMail:SaveInSentItems");
-  if (g_strcmp0 (command, "SmartReply") == 0)
+  if (g_strcmp0 (command, "SendMail") != 0)
     {
       PigeonEasNode *source = pigeon_eas_node_add (request, "ComposeMail:Source");
 
-      pigeon_eas_node_add_text (source, "ComposeMail:FolderId", original_folder->remote_id);
-      pigeon_eas_node_add_text (source, "ComposeMail:ItemId", original->remote_id);
-      /* the composer already quoted what it wanted: the server must not add the original */
+      if (pigeon_activesync_is_long_id (original->remote_id))
+        pigeon_eas_node_add_text (source, "ComposeMail:LongId", original->remote_id);
+      else
+        {
+          pigeon_eas_node_add_text (source, "ComposeMail:FolderId", original_folder->remote_id);
+          pigeon_eas_node_add_text (source, "ComposeMail:ItemId", original->remote_id);
+        }
+      /* The composer already put in what the user chose to keep of the original: quoted
+       * text in a reply; its text and attachments, or the whole message attached, in a
+       * forward.  Without ReplaceMime the server would add the original a second time. */
       pigeon_eas_node_add (request, "ComposeMail:ReplaceMime");
     }
   pigeon_eas_node_add_opaque (request, "ComposeMail:Mime", g_bytes_get_data (message, NULL),

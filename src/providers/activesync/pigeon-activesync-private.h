@@ -141,6 +141,23 @@ gboolean pigeon_activesync_send             (PigeonActiveSyncProvider *self,
 PigeonMessage *pigeon_activesync_message_from_data (const PigeonEasNode *data,
                                                     const char          *server_id);
 
+/* pigeon-activesync-search.c */
+gboolean pigeon_activesync_search           (PigeonActiveSyncProvider *self,
+                                             const char               *query,
+                                             gint64                    folder_id,
+                                             GArray                   *message_ids,
+                                             GCancellable             *cancellable,
+                                             GError                  **error);
+/* The remote id of a search result's item: SERVER_ID when the server gave one, else the
+ * ServerId the LongId is built from ("<collection>+<id>", "<collection>:<id>"), else the
+ * LongId itself.  NULL without any. */
+char    *pigeon_activesync_search_item_id   (const char *collection_id,
+                                             const char *long_id,
+                                             const char *server_id);
+/* Whether a message's remote id is a search LongId rather than a ServerId (a ServerId has
+ * at most 64 characters, [MS-ASCMD]). */
+gboolean pigeon_activesync_is_long_id       (const char *remote_id);
+
 /* pigeon-activesync-pim.c */
 gboolean pigeon_activesync_sync_pim         (PigeonActiveSyncProvider *self,
                                              GCancellable             *cancellable,

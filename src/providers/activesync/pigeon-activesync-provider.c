@@ -255,6 +255,21 @@ pigeon_activesync_provider_wait_for_changes (PigeonProvider  *provider,
   return pigeon_activesync_wait_for_changes (self, timeout_seconds, cancellable, error);
 }
 
+static gboolean
+pigeon_activesync_provider_search (PigeonProvider  *provider,
+                                   const char      *query,
+                                   gint64           folder_id,
+                                   GArray          *message_ids,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
+{
+  PigeonActiveSyncProvider *self = PIGEON_ACTIVESYNC_PROVIDER (provider);
+
+  if (not_connected (self, error))
+    return FALSE;
+  return pigeon_activesync_search (self, query, folder_id, message_ids, cancellable, error);
+}
+
 static void
 pigeon_activesync_provider_finalize (GObject *object)
 {
@@ -297,6 +312,7 @@ pigeon_activesync_provider_class_init (PigeonActiveSyncProviderClass *klass)
   provider_class->apply_op = pigeon_activesync_provider_apply_op;
   provider_class->send = pigeon_activesync_provider_send;
   provider_class->wait_for_changes = pigeon_activesync_provider_wait_for_changes;
+  provider_class->search = pigeon_activesync_provider_search;
 }
 
 static void

@@ -366,6 +366,28 @@ fetch_envelopes (SyncContext       *ctx,
   return ok;
 }
 
+gboolean
+pigeon_imap_fetch_envelopes (PigeonImapProvider *self,
+                             PigeonImapSession  *session,
+                             const PigeonFolder *folder,
+                             GArray             *uids,
+                             GCancellable       *cancellable,
+                             GError            **error)
+{
+  SyncContext ctx = { self, pigeon_provider_get_store (PIGEON_PROVIDER (self)) };
+  gboolean ok;
+
+  g_mutex_init (&ctx.writer_lock);
+  g_cond_init (&ctx.writer_cond);
+  ctx.folder = pigeon_folder_copy (folder);
+  ctx.uidvalidity = pigeon_imap_session_get_selected (session)->uidvalidity;
+  ctx.flag_updates = g_array_new (FALSE, FALSE, sizeof (PigeonFlagUpdate));
+  ctx.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  ok = fetch_envelopes (&ctx, session, uids, cancellable, error);
+  sync_context_clear (&ctx);
+  return ok;
+}
+
 /* ------------------------------------------------------------------ flags */
 
 static gboolean

@@ -62,6 +62,14 @@ gboolean           pigeon_imap_fetch_one_body    (PigeonImapProvider *self,
                                                   gint64              message_id,
                                                   GCancellable       *cancellable,
                                                   GError            **error);
+/* Fetches the envelopes of UIDS of FOLDER, selected on SESSION, into the store as the
+ * folder sync does (newest first, pipelined, a transaction per batch); sorts UIDS. */
+gboolean           pigeon_imap_fetch_envelopes   (PigeonImapProvider *self,
+                                                  PigeonImapSession  *session,
+                                                  const PigeonFolder *folder,
+                                                  GArray             *uids,
+                                                  GCancellable       *cancellable,
+                                                  GError            **error);
 /* Selects FOLDER read-write on SESSION unless it already is; FALSE with NOT_FOUND when
  * the server has no such mailbox. */
 gboolean           pigeon_imap_ensure_selected   (PigeonImapSession  *session,
@@ -74,6 +82,15 @@ gboolean           pigeon_imap_apply_op          (PigeonImapProvider    *self,
                                                   const PigeonPendingOp *op,
                                                   GCancellable          *cancellable,
                                                   GError               **error);
+
+/* pigeon-imap-search.c: UID SEARCH in FOLDER_ID (0: every selectable folder); hits the
+ * store lacks are fetched; their ids are appended to MESSAGE_IDS. */
+gboolean           pigeon_imap_search            (PigeonImapProvider *self,
+                                                  const char         *query,
+                                                  gint64              folder_id,
+                                                  GArray             *message_ids,
+                                                  GCancellable       *cancellable,
+                                                  GError            **error);
 
 /* pigeon-imap-idle.c */
 gboolean           pigeon_imap_wait_for_changes  (PigeonImapProvider *self,

@@ -44,6 +44,9 @@
  *      cut off anywhere starts over from a consistent state, and the store's unique
  *      (folder, UIDVALIDITY, UID) index makes a duplicate impossible.
  * LIST-STATUS lets an unchanged folder be skipped without selecting it at all.
+ *
+ * Search on the server (pigeon-imap-search.c): UID SEARCH on the work session, one folder
+ * or each selectable one in turn; hits beyond the store are fetched like step 2.
  */
 
 struct _PigeonImapProviderClass
@@ -144,6 +147,20 @@ pigeon_imap_provider_wait_for_changes (PigeonProvider *provider,
                                                                  cancellable, error));
 }
 
+static gboolean
+pigeon_imap_provider_search (PigeonProvider  *provider,
+                             const char      *query,
+                             gint64           folder_id,
+                             GArray          *message_ids,
+                             GCancellable    *cancellable,
+                             GError         **error)
+{
+  PigeonImapProvider *self = PIGEON_IMAP_PROVIDER (provider);
+
+  return release_on_failure (self, pigeon_imap_search (self, query, folder_id, message_ids,
+                                                       cancellable, error));
+}
+
 static void
 pigeon_imap_provider_finalize (GObject *object)
 {
@@ -173,7 +190,8 @@ pigeon_imap_provider_class_init (PigeonImapProviderClass *klass)
   provider_class->default_port_tls = 993;
   provider_class->default_port_plain = 143;
   provider_class->caps = PIGEON_PROVIDER_CAP_RECEIVE | PIGEON_PROVIDER_CAP_FOLDERS |
-                         PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_PUSH;
+                         PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_PUSH |
+                         PIGEON_PROVIDER_CAP_SERVER_SEARCH;
 
   provider_class->connect = pigeon_imap_provider_connect;
   provider_class->disconnect = pigeon_imap_provider_disconnect;
@@ -182,6 +200,7 @@ pigeon_imap_provider_class_init (PigeonImapProviderClass *klass)
   provider_class->fetch_body = pigeon_imap_provider_fetch_body;
   provider_class->apply_op = pigeon_imap_provider_apply_op;
   provider_class->wait_for_changes = pigeon_imap_provider_wait_for_changes;
+  provider_class->search = pigeon_imap_provider_search;
 
   pigeon_mime_init ();
 }

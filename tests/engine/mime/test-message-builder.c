@@ -487,7 +487,9 @@ test_forward_inline (void)
 
   g_assert_cmpstr (s->to, ==, "");
   g_assert_cmpstr (s->subject, ==, "Fwd: Lunch on Friday?");
+  /* a forward is no reply, but it belongs to the conversation and ends with the original */
   g_assert_null (s->in_reply_to);
+  g_assert_cmpstr (s->references, ==, "<root@example.test> <lunch@example.test>");
   g_assert_nonnull (strstr (s->body, "-------- Forwarded Message --------\n"));
   g_assert_nonnull (strstr (s->body, "Subject: Lunch on Friday?\n"));
   g_assert_nonnull (strstr (s->body, "From: Ann Example <ann@example.test>\n"));
@@ -500,12 +502,28 @@ test_forward_inline (void)
 }
 
 static void
+test_forward_without_message_id (void)
+{
+  const char *message = "From: a@example.test\r\nSubject: no id\r\n"
+                        "References: <parent@example.test>\r\n\r\nx\r\n";
+  g_autoptr(GBytes) raw = g_bytes_new_static (message, strlen (message));
+  g_autoptr(PigeonComposeSeed) s = pigeon_compose_seed_new (PIGEON_COMPOSE_FORWARD, raw, NULL,
+                                                            NULL);
+
+  /* references naming the parent would make it look like the message forwarded */
+  g_assert_null (s->in_reply_to);
+  g_assert_null (s->references);
+}
+
+static void
 test_forward_attachment (void)
 {
   g_autoptr(PigeonComposeSeed) s = seed (PIGEON_COMPOSE_FORWARD_ATTACHMENT);
   PigeonComposeAttachment *a;
 
   g_assert_cmpstr (s->subject, ==, "Fwd: Lunch on Friday?");
+  g_assert_null (s->in_reply_to);
+  g_assert_cmpstr (s->references, ==, "<root@example.test> <lunch@example.test>");
   g_assert_cmpstr (s->body, ==, "");
   g_assert_cmpuint (s->attachments->len, ==, 1);
   a = g_ptr_array_index (s->attachments, 0);
@@ -599,6 +617,7 @@ main (int   argc,
   g_test_add_func ("/mime/seed/reply-twice", test_reply_twice);
   g_test_add_func ("/mime/seed/forward-inline", test_forward_inline);
   g_test_add_func ("/mime/seed/forward-attachment", test_forward_attachment);
+  g_test_add_func ("/mime/seed/forward-without-message-id", test_forward_without_message_id);
   g_test_add_func ("/mime/seed/edit-round-trip", test_edit_round_trip);
   g_test_add_func ("/mime/seed/draft-keeps-fields-as-typed", test_draft_keeps_fields_as_typed);
   g_test_add_func ("/mime/seed/quote", test_quote);

@@ -7,6 +7,7 @@
 
 #include "pigeon-account-sync.h"
 #include "pigeon-error.h"
+#include "pigeon-provider.h"
 #include "pigeon-session.h"
 
 /* The store remembers that the account was synced completely once. */
@@ -260,6 +261,76 @@ pigeon_session_fetch_body_finish (PigeonSession  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+pigeon_session_can_search_server (PigeonSession *self)
+{
+  PigeonProviderClass *klass;
+
+  g_return_val_if_fail (PIGEON_IS_SESSION (self), FALSE);
+
+  klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (self->account));
+  return klass != NULL && (klass->caps & PIGEON_PROVIDER_CAP_SERVER_SEARCH) != 0;
+}
+
+static void
+searched_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GArray *ids = pigeon_account_sync_search_finish (PIGEON_ACCOUNT_SYNC (source), result, &error);
+
+  if (ids != NULL)
+    g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+pigeon_session_search_async (PigeonSession       *self,
+                             const char          *query,
+                             gint64               folder_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PIGEON_IS_SESSION (self));
+  g_return_if_fail (query != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pigeon_session_search_async);
+  if (!pigeon_session_can_search_server (self))
+    {
+      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+                               _("The server of %s cannot search; only the messages on this "
+                                 "computer can be searched."),
+                               pigeon_account_get_name (self->account));
+      return;
+    }
+  if (self->sync == NULL)
+    {
+      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
+                               _("%s is turned off. Turn it on in the account settings to "
+                                 "search its server."),
+                               pigeon_account_get_name (self->account));
+      return;
+    }
+  pigeon_account_sync_search_async (self->sync, query, folder_id, cancellable, searched_cb,
+                                    g_steal_pointer (&task));
+}
+
+GArray *
+pigeon_session_search_finish (PigeonSession  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ opening */

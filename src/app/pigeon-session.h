@@ -48,4 +48,20 @@ gboolean        pigeon_session_fetch_body_finish (PigeonSession  *self,
                                                   GAsyncResult   *result,
                                                   GError        **error);
 
+/* Searches the account's server for QUERY in FOLDER_ID (0: every folder), in the
+ * background; finish gives the store ids of the hits, newest first (GArray of gint64), all
+ * of them in the store by then.  Accounts whose provider cannot search their server fail
+ * with PIGEON_ERROR_UNSUPPORTED. */
+void            pigeon_session_search_async     (PigeonSession       *self,
+                                                 const char          *query,
+                                                 gint64               folder_id,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+GArray         *pigeon_session_search_finish    (PigeonSession  *self,
+                                                 GAsyncResult   *result,
+                                                 GError        **error);
+/* Whether the account's provider can search its server. */
+gboolean        pigeon_session_can_search_server (PigeonSession *self);
+
 G_END_DECLS

@@ -254,24 +254,90 @@ cmd_show (PigeonCtl *ctl,
   return TRUE;
 }
 
+/* The server's hits (pigeon_provider_search), as store rows newest first. */
+static GPtrArray *
+search_server (PigeonAccount  *account,
+               PigeonStore    *store,
+               const char     *query,
+               gint64          folder_id,
+               GError        **error)
+{
+  PigeonProviderClass *klass = pigeon_provider_class_lookup (pigeon_account_get_protocol (account));
+  g_autoptr(PigeonProvider) provider = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *results;
+  gboolean ok;
+
+  if (klass != NULL && (klass->caps & PIGEON_PROVIDER_CAP_SERVER_SEARCH) == 0)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED,
+                   _("%s is a %s account, whose server cannot search. Leave out --server to "
+                     "search the messages on this computer."),
+                   pigeon_account_get_name (account), _(klass->display_name));
+      return NULL;
+    }
+  provider = pigeon_provider_new_for_account (account, store, error);
+  if (provider == NULL || !pigeon_provider_connect (provider, NULL, error))
+    return NULL;
+  ok = pigeon_provider_search (provider, query, folder_id, ids, NULL, error);
+  pigeon_provider_disconnect (provider);
+  if (!ok)
+    return NULL;
+
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      PigeonMessage *message = pigeon_store_get_message (store, g_array_index (ids, gint64, i),
+                                                         &local_error);
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_ptr_array_unref (results);
+          return NULL;
+        }
+      /* a row the sync removed meanwhile is no longer a hit */
+      if (message != NULL)
+        g_ptr_array_add (results, message);
+    }
+  return results;
+}
+
 static gboolean
 cmd_search (PigeonCtl *ctl,
             GError   **error)
 {
   gboolean json = FALSE;
+  gboolean server = FALSE;
+  g_autofree char *folder_path = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON object per line"), NULL },
+    { "server", 0, 0, G_OPTION_ARG_NONE, &server,
+      N_("Ask the server (what it has beyond this computer is downloaded)"), NULL },
+    { "folder", 0, 0, G_OPTION_ARG_STRING, &folder_path, N_("Only this folder"), N_("FOLDER") },
     { NULL }
   };
   PigeonAccount *account;
   g_autoptr(PigeonStore) store = NULL;
+  g_autoptr(PigeonFolder) folder = NULL;
   g_autoptr(GPtrArray) results = NULL;
+  gint64 folder_id;
 
   if (!pigeonctl_parse_options (ctl, entries, "ACCOUNT QUERY", 2, 2, error))
     return FALSE;
   if ((account = pigeonctl_find_account (ctl, ctl->argv[1], error)) == NULL ||
-      (store = pigeonctl_open_store (ctl, account, error)) == NULL ||
-      (results = pigeon_store_search (store, ctl->argv[2], 0, 0, error)) == NULL)
+      (store = pigeonctl_open_store (ctl, account, error)) == NULL)
+    return FALSE;
+  if (folder_path != NULL && (folder = pigeonctl_find_folder (store, folder_path, error)) == NULL)
+    return FALSE;
+  folder_id = folder != NULL ? folder->id : 0;
+
+  if (server)
+    results = search_server (account, store, ctl->argv[2], folder_id, error);
+  else
+    results = pigeon_store_search (store, ctl->argv[2], folder_id, 0, error);
+  if (results == NULL)
     return FALSE;
 
   for (guint i = 0; i < results->len; i++)
@@ -400,6 +466,7 @@ const PigeonCtlCommand pigeonctl_mail_commands[] = {
   { "move", "ACCOUNT FOLDER ID DEST_FOLDER", N_("Move a message"), cmd_move },
   { "delete", "ACCOUNT FOLDER ID", N_("Move a message to Trash (in Trash: delete it)"),
     cmd_delete },
-  { "search", "ACCOUNT QUERY [--json]", N_("Search the local index"), cmd_search },
+  { "search", "ACCOUNT QUERY [--json] [--server] [--folder FOLDER]",
+    N_("Search the local index, or with --server the server"), cmd_search },
   { NULL }
 };

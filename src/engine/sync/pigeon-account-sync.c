@@ -35,7 +35,7 @@ struct _PigeonAccountSync
   gboolean replay;                   /* queued changes wait for the server */
   gint64 replay_not_before;          /* monotonic; G_MAXINT64: until the user acts */
   GQueue folder_requests;            /* folder ids (GINT_TO_POINTER is too small: boxed) */
-  GQueue body_requests;              /* GTask* */
+  GQueue requests;                   /* GTask* with a Request: bodies, searches */
   GCancellable *stop_cancellable;    /* cancelled by stop() */
   GCancellable *run_cancellable;     /* the sync lane's connection; cancelled when offline */
   GCancellable *wait_cancellable;    /* the sync lane's current wait, NULL when busy */
@@ -244,12 +244,54 @@ replay_in_pass (PigeonAccountSync *self,
   return TRUE;
 }
 
-static void
-run_body_task (PigeonAccountSync *self,
-               PigeonProvider    *provider,
-               GTask             *task)
+/* What the user asked the server for, run by whichever lane serves requests. */
+typedef enum
 {
-  gint64 id = *(gint64 *) g_task_get_task_data (task);
+  REQUEST_BODY,
+  REQUEST_SEARCH,
+} RequestKind;
+
+typedef struct
+{
+  RequestKind kind;
+  gint64 id;          /* the message (BODY), the folder or 0 (SEARCH) */
+  char *query;        /* SEARCH */
+} Request;
+
+static void
+request_free (gpointer data)
+{
+  Request *request = data;
+
+  g_free (request->query);
+  g_free (request);
+}
+
+static GTask *
+request_new (PigeonAccountSync   *self,
+             RequestKind          kind,
+             gint64               id,
+             const char          *query,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Request *request = g_new0 (Request, 1);
+
+  request->kind = kind;
+  request->id = id;
+  request->query = g_strdup (query);
+  g_task_set_task_data (task, request, request_free);
+  return task;
+}
+
+static void
+run_request (PigeonAccountSync *self,
+             PigeonProvider    *provider,
+             GTask             *task)
+{
+  Request *request = g_task_get_task_data (task);
   GCancellable *caller = g_task_get_cancellable (task);
   /* Ended by the caller or by stop(), whichever comes first. */
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -257,38 +299,47 @@ run_body_task (PigeonAccountSync *self,
                                                      cancellable, NULL) : 0;
   gulong b = g_cancellable_connect (self->stop_cancellable, G_CALLBACK (cancel_other_cb),
                                     cancellable, NULL);
+  g_autoptr(GArray) hits = NULL;
   GError *error = NULL;
-  gboolean ok;
+  gboolean ok = pigeon_provider_connect (provider, cancellable, &error);
 
-  ok = pigeon_provider_connect (provider, cancellable, &error) &&
-       pigeon_provider_fetch_body (provider, id, cancellable, &error);
+  if (ok && request->kind == REQUEST_BODY)
+    ok = pigeon_provider_fetch_body (provider, request->id, cancellable, &error);
+  else if (ok)
+    {
+      hits = g_array_new (FALSE, FALSE, sizeof (gint64));
+      ok = pigeon_provider_search (provider, request->query, request->id, hits, cancellable,
+                                   &error);
+    }
   if (caller != NULL)
     g_cancellable_disconnect (caller, a);
   g_cancellable_disconnect (self->stop_cancellable, b);
-  if (ok)
+  if (!ok)
+    g_task_return_error (task, error);
+  else if (request->kind == REQUEST_BODY)
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_error (task, error);
+    g_task_return_pointer (task, g_steal_pointer (&hits), (GDestroyNotify) g_array_unref);
 }
 
 static GTask *
-pop_body_task (PigeonAccountSync *self)
+pop_request (PigeonAccountSync *self)
 {
   GTask *task;
 
   g_mutex_lock (&self->lock);
-  task = g_queue_pop_head (&self->body_requests);
+  task = g_queue_pop_head (&self->requests);
   g_mutex_unlock (&self->lock);
   return task;
 }
 
 static void
-fail_body_tasks (PigeonAccountSync *self,
+fail_requests (PigeonAccountSync *self,
                  const GError      *error)
 {
   GTask *task;
 
-  while ((task = pop_body_task (self)) != NULL)
+  while ((task = pop_request (self)) != NULL)
     {
       g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
@@ -354,7 +405,7 @@ serve_requests (PigeonAccountSync *self,
           want_replay = self->replay;
           self->replay = FALSE;
           if (folder_id == NULL && !want_replay)
-            task = g_queue_pop_head (&self->body_requests);
+            task = g_queue_pop_head (&self->requests);
         }
       g_mutex_unlock (&self->lock);
 
@@ -374,7 +425,7 @@ serve_requests (PigeonAccountSync *self,
         }
       if (task != NULL)
         {
-          run_body_task (self, self->sync_provider, task);
+          run_request (self, self->sync_provider, task);
           g_object_unref (task);
         }
       if (folder_id == NULL && !want_replay && task == NULL)
@@ -524,7 +575,7 @@ steady_state (PigeonAccountSync *self,
       self->wait_cancellable = g_object_ref (wait);
       woken = g_queue_get_length (&self->folder_requests) > 0 ||
               (self->change_provider == NULL &&
-               (self->replay || g_queue_get_length (&self->body_requests) > 0));
+               (self->replay || g_queue_get_length (&self->requests) > 0));
       g_mutex_unlock (&self->lock);
 
       if (!woken)
@@ -640,7 +691,7 @@ sync_lane_thread (gpointer data)
               g_autoptr(GError) offline = g_error_new_literal (PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
                                                                _("There is no network."));
 
-              fail_body_tasks (self, offline);
+              fail_requests (self, offline);
             }
           pigeon_provider_disconnect (self->sync_provider);
           report_state (self, PIGEON_ACCOUNT_STATE_OFFLINE, _("Offline"));
@@ -667,7 +718,7 @@ sync_lane_thread (gpointer data)
         continue;         /* the network went away: the top of the loop goes quiet */
 
       if (self->change_provider == NULL)
-        fail_body_tasks (self, error);
+        fail_requests (self, error);
       if (needs_user (error))
         {
           g_message ("%s: %s", pigeon_account_get_name (self->account), error->message);
@@ -717,7 +768,7 @@ change_lane_thread (gpointer data)
           gint64 now = g_get_monotonic_time ();
           gint64 until = G_MAXINT64;
 
-          if (self->stopping || g_queue_get_length (&self->body_requests) > 0 ||
+          if (self->stopping || g_queue_get_length (&self->requests) > 0 ||
               (self->replay && self->online && now >= self->replay_not_before))
             break;
           if (connected && !self->online)
@@ -748,14 +799,17 @@ change_lane_thread (gpointer data)
       if (self->stopping)
         break;
 
-      task = g_queue_pop_head (&self->body_requests);
+      task = g_queue_pop_head (&self->requests);
       if (task != NULL)
         {
           gboolean online = self->online;
 
           g_mutex_unlock (&self->lock);
           if (online)
-            run_body_task (self, self->change_provider, task);
+            run_request (self, self->change_provider, task);
+          else if (((Request *) g_task_get_task_data (task))->kind == REQUEST_SEARCH)
+            g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
+                                     _("The server cannot be searched: there is no network."));
           else
             g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
                                      _("This message has not been downloaded, and there is no "
@@ -927,7 +981,7 @@ pigeon_account_sync_init (PigeonAccountSync *self)
   g_mutex_init (&self->replay_lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->folder_requests);
-  g_queue_init (&self->body_requests);
+  g_queue_init (&self->requests);
   self->timing = default_timing;
   self->context = g_main_context_ref_thread_default ();
 }
@@ -1057,7 +1111,7 @@ pigeon_account_sync_stop (PigeonAccountSync *self)
   g_clear_signal_handler (&self->network_handler, self->monitor);
   g_clear_signal_handler (&self->pending_ops_handler, self->store);
   stopped = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Syncing was stopped."));
-  fail_body_tasks (self, stopped);
+  fail_requests (self, stopped);
   g_queue_clear_full (&self->folder_requests, g_free);
   self->running = FALSE;
   report_state (self, PIGEON_ACCOUNT_STATE_IDLE, NULL);
@@ -1095,6 +1149,24 @@ pigeon_account_sync_request_folder (PigeonAccountSync *self,
   g_mutex_unlock (&self->lock);
 }
 
+static void
+queue_request (PigeonAccountSync *self,
+               GTask             *task)
+{
+  if (!self->running)
+    {
+      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
+                               _("%s is not being synced right now."),
+                               pigeon_account_get_name (self->account));
+      g_object_unref (task);
+      return;
+    }
+  g_mutex_lock (&self->lock);
+  g_queue_push_tail (&self->requests, task);
+  wake (self, self->change_provider == NULL);
+  g_mutex_unlock (&self->lock);
+}
+
 void
 pigeon_account_sync_fetch_body_async (PigeonAccountSync   *self,
                                       gint64               message_id,
@@ -1106,21 +1178,9 @@ pigeon_account_sync_fetch_body_async (PigeonAccountSync   *self,
 
   g_return_if_fail (PIGEON_IS_ACCOUNT_SYNC (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  task = request_new (self, REQUEST_BODY, message_id, NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, pigeon_account_sync_fetch_body_async);
-  g_task_set_task_data (task, g_memdup2 (&message_id, sizeof message_id), g_free);
-  if (!self->running)
-    {
-      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
-                               _("%s is not being synced right now."),
-                               pigeon_account_get_name (self->account));
-      g_object_unref (task);
-      return;
-    }
-  g_mutex_lock (&self->lock);
-  g_queue_push_tail (&self->body_requests, task);
-  wake (self, self->change_provider == NULL);
-  g_mutex_unlock (&self->lock);
+  queue_request (self, task);
 }
 
 gboolean
@@ -1130,4 +1190,31 @@ pigeon_account_sync_fetch_body_finish (PigeonAccountSync  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+pigeon_account_sync_search_async (PigeonAccountSync   *self,
+                                  const char          *query,
+                                  gint64               folder_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PIGEON_IS_ACCOUNT_SYNC (self));
+  g_return_if_fail (query != NULL);
+
+  task = request_new (self, REQUEST_SEARCH, folder_id, query, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pigeon_account_sync_search_async);
+  queue_request (self, task);
+}
+
+GArray *
+pigeon_account_sync_search_finish (PigeonAccountSync  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

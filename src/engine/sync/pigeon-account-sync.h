@@ -22,8 +22,8 @@ G_BEGIN_DECLS
  *
  * For providers whose server keeps the mail, a second provider instance in its own thread
  * (the change lane) replays the user's queued changes within a moment of them being made
- * (the store's ::pending-ops-changed) and downloads bodies the user asked for, even while
- * a long sync runs.  So an account uses at most three connections: syncing, push, changes.
+ * (the store's ::pending-ops-changed), downloads bodies the user asked for and runs the
+ * user's searches on the server, even while a long sync runs.  So an account uses at most three connections: syncing, push, changes.
  * Other providers do all of it in the sync lane.
  *
  * The account's runtime properties (state, status text, last error, quota) are updated on
@@ -68,6 +68,19 @@ void               pigeon_account_sync_fetch_body_async  (PigeonAccountSync   *s
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
 gboolean           pigeon_account_sync_fetch_body_finish (PigeonAccountSync  *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
+
+/* Searches the server (pigeon_provider_search) in FOLDER_ID, or everywhere with 0, in the
+ * lane that serves the user's requests; finish returns the store ids of the hits, newest
+ * first (GArray of gint64). */
+void               pigeon_account_sync_search_async      (PigeonAccountSync   *self,
+                                                          const char          *query,
+                                                          gint64               folder_id,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GArray            *pigeon_account_sync_search_finish     (PigeonAccountSync  *self,
                                                           GAsyncResult       *result,
                                                           GError            **error);
 

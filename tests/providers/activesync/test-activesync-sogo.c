@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "pigeon-error.h"
+#include "pigeon-message-builder.h"
+#include "pigeon-mime.h"
 #include "pigeon-provider.h"
 #include "pigeon-providers.h"
 #include "pigeon-store-contacts.h"
@@ -495,6 +497,168 @@ test_smart_reply (void)
   fixture_close (&f);
 }
 
+static GArray *
+search_ok (Fixture    *f,
+           const char *query,
+           gint64      folder_id)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  pigeon_provider_search (f->provider, query, folder_id, ids, NULL, &error);
+  g_assert_no_error (error);
+  return ids;
+}
+
+static PigeonMessage *
+stored (Fixture *f,
+        GArray  *ids,
+        guint    i)
+{
+  g_autoptr(GError) error = NULL;
+  PigeonMessage *message = pigeon_store_get_message (f->store, g_array_index (ids, gint64, i),
+                                                     &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  return message;
+}
+
+/* Search on SOGo: a message delivered after the last sync is found, becomes a row of the
+ * inbox under the ServerId the next Sync uses (so it is not added twice), and opens. */
+static void
+test_server_search (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonFolder) inbox = NULL;
+  g_autoptr(GArray) everywhere = NULL, in_inbox = NULL, nothing = NULL;
+  g_autoptr(PigeonMessage) newest = NULL, older = NULL;
+  g_autoptr(GPtrArray) server = NULL;
+  g_autoptr(GBytes) body = NULL;
+  char **row;
+
+  deliver ("bob", "leo", "okapi in the garden");
+  deliver ("bob", "leo", "unrelated news");
+  fixture_connect (&f, "leo");
+  g_assert_true (pigeon_provider_get_caps (f.provider) & PIGEON_PROVIDER_CAP_SERVER_SEARCH);
+  sync_folder (&f, PIGEON_FOLDER_ROLE_INBOX);
+  inbox = folder_by_role (&f, PIGEON_FOLDER_ROLE_INBOX);
+  g_assert_null (store_find (&f, PIGEON_FOLDER_ROLE_INBOX, "second okapi sighting"));
+
+  /* only on the server */
+  deliver ("bob", "leo", "second okapi sighting");
+  everywhere = search_ok (&f, "okapi", 0);
+  g_assert_cmpuint (everywhere->len, ==, 2);
+  newest = stored (&f, everywhere, 0);
+  older = stored (&f, everywhere, 1);
+  g_assert_cmpstr (newest->subject, ==, "second okapi sighting");
+  g_assert_cmpstr (older->subject, ==, "okapi in the garden");
+  g_assert_cmpint (newest->folder_id, ==, inbox->id);
+  g_assert_cmpstr (newest->from, ==, "bob@example.test");
+  /* SOGo's ServerId of a mail is its IMAP UID */
+  server = imap_messages ("leo", "INBOX");
+  row = imap_find (server, "second okapi sighting");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (newest->remote_id, ==, row[0]);
+
+  /* it opens like a synced message */
+  pigeon_provider_fetch_body (f.provider, newest->id, NULL, &error);
+  g_assert_no_error (error);
+  body = pigeon_store_get_body (f.store, newest->id, &error);
+  g_assert_nonnull (body);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  "Body of second okapi sighting"));
+
+  /* one folder; a word nowhere */
+  in_inbox = search_ok (&f, "okapi", inbox->id);
+  g_assert_cmpuint (in_inbox->len, ==, 2);
+  nothing = search_ok (&f, "aardvark", 0);
+  g_assert_cmpuint (nothing->len, ==, 0);
+
+  /* the next sync brings nothing twice */
+  sync_folder (&f, PIGEON_FOLDER_ROLE_INBOX);
+  g_assert_cmpuint (pigeon_store_count_messages (f.store, inbox->id, NULL), ==, server->len);
+  fixture_close (&f);
+}
+
+/* Whether SOGo's log has a request of USER with command CMD. */
+static gboolean
+sogo_logged (const char *user,
+             const char *cmd)
+{
+  const PigeonTestHarness *h = pigeon_test_harness_require ();
+  g_autofree char *path = g_build_filename (h->dir, "log", "sogo.log", NULL);
+  g_autofree char *needle = g_strdup_printf ("Cmd=%s&User=%s&", cmd, user);
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_clear_pointer (&text, g_free);
+      if (g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL)
+        return TRUE;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  return FALSE;
+}
+
+/* A forward made the way the composer makes one goes out as SmartForward: it reaches the
+ * recipient with the original's text, and the server files it in Sent. */
+static void
+test_smart_forward (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PigeonMessage) original = NULL;
+  g_autoptr(GBytes) raw = NULL, forward = NULL;
+  g_autoptr(PigeonComposeSeed) seed = NULL;
+  g_autoptr(PigeonMessageBuilder) builder = pigeon_message_builder_new ();
+  g_autoptr(GPtrArray) rejected = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) leos = NULL, sent = NULL;
+  g_autofree char *from = address ("mia");
+  g_auto(GStrv) recipients = NULL;
+  char **row;
+
+  deliver ("bob", "mia", "holiday photos");
+  fixture_connect (&f, "mia");
+  sync_folder (&f, PIGEON_FOLDER_ROLE_INBOX);
+  original = store_find (&f, PIGEON_FOLDER_ROLE_INBOX, "holiday photos");
+  g_assert_nonnull (original);
+  /* the composer forwards what it opened */
+  pigeon_provider_fetch_body (f.provider, original->id, NULL, &error);
+  g_assert_no_error (error);
+  raw = pigeon_store_get_body (f.store, original->id, &error);
+  g_assert_nonnull (raw);
+
+  seed = pigeon_compose_seed_new (PIGEON_COMPOSE_FORWARD, raw, NULL, &error);
+  g_assert_no_error (error);
+  pigeon_message_builder_set_from (builder, "Mia", from);
+  pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "leo@example.test",
+                                         &error);
+  g_assert_no_error (error);
+  pigeon_message_builder_set_subject (builder, seed->subject);
+  pigeon_message_builder_set_text (builder, seed->body);
+  pigeon_message_builder_set_in_reply_to (builder, seed->in_reply_to);
+  pigeon_message_builder_set_references (builder, seed->references);
+  forward = pigeon_message_builder_build (builder, FALSE, &error);
+  g_assert_no_error (error);
+  recipients = pigeon_message_builder_dup_recipients (builder);
+
+  pigeon_provider_send (f.provider, forward, from, (const char * const *) recipients, rejected,
+                        NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sogo_logged ("mia", "SmartForward"));
+
+  leos = wait_for_subject ("leo", "INBOX", "Fwd: holiday photos");
+  row = imap_find (leos, "Fwd: holiday photos");
+  g_assert_cmpstr (row[5], ==, pigeon_message_builder_get_message_id (builder));
+  /* a forward, not a reply */
+  g_assert_cmpstr (row[6], ==, "");
+  sent = wait_for_subject ("mia", "Sent", "Fwd: holiday photos");
+  g_assert_cmpuint (sent->len, ==, 1);
+  fixture_close (&f);
+}
+
 static void
 test_contact_completion (void)
 {
@@ -715,6 +879,8 @@ main (int   argc,
   g_test_add_func ("/activesync/sogo/connection-cut", test_connection_cut);
   g_test_add_func ("/activesync/sogo/send-mail", test_send_mail);
   g_test_add_func ("/activesync/sogo/smart-reply", test_smart_reply);
+  g_test_add_func ("/activesync/sogo/server-search", test_server_search);
+  g_test_add_func ("/activesync/sogo/smart-forward", test_smart_forward);
   g_test_add_func ("/activesync/sogo/contact-completion", test_contact_completion);
   g_test_add_func ("/activesync/sogo/calendar-event", test_calendar_event);
   g_test_add_func ("/activesync/sogo/push", test_push);

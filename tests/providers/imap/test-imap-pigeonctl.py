@@ -146,6 +146,34 @@ def show_and_search():
     assert [json.loads(line)["message_id"] for line in found] == ["show-1@peer"]
 
 
+def search_on_the_server():
+    account = Account()
+    message = ("From: Ada <ada@example.test>\r\nTo: me@example.test\r\n"
+               "Subject: %s\r\nMessage-ID: <%s@peer>\r\n"
+               "Date: %s\r\n\r\nThe %s figures are in.\r\n")
+    # the envelope is what a sync brings: the word is in the subject
+    account.peer("append", "INBOX", input=message % ("Synced wombat", "synced",
+                                                     "Wed, 03 Jan 2024 12:00:00 +0000", "wombat"))
+    account.ok("sync", "work")
+    account.peer("append", "Archive", input=message % ("Wombat only on the server", "server-only",
+                                                       "Thu, 04 Jan 2024 12:00:00 +0000",
+                                                       "wombat"))
+    # the local index does not know it yet; the server does, newest first
+    local = account.ok("search", "work", "wombat", "--json").splitlines()
+    assert [json.loads(line)["message_id"] for line in local] == ["synced@peer"], local
+    found = account.ok("search", "work", "wombat", "--server", "--json").splitlines()
+    assert [json.loads(line)["message_id"] for line in found] == ["server-only@peer",
+                                                                  "synced@peer"], found
+    # and now it is in the store, in its folder
+    assert [m["message_id"] for m in account.listed("Archive")] == ["server-only@peer"]
+    local = account.ok("search", "work", "wombat", "--folder", "Archive").splitlines()
+    assert len(local) == 1 and "Wombat only on the server" in local[0], local
+    inbox = account.ok("search", "work", "wombat", "--server", "--folder", "INBOX").splitlines()
+    assert len(inbox) == 1 and "Synced wombat" in inbox[0], inbox
+    result = account.ctl("search", "work", "wombat", "--folder", "Nowhere")
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1, result
+
+
 def sync_bodies():
     account = Account(seed=120)
     account.ok("sync", "work", "--bodies")
@@ -175,6 +203,7 @@ def untrusted_certificate():
 tap.run("sync lists exactly the server's messages and flags", sync_lists_the_server)
 tap.run("flag, move and delete reach the server", flag_move_delete_reach_the_server)
 tap.run("show and search", show_and_search)
+tap.run("search --server finds what only the server has", search_on_the_server)
 tap.run("sync --bodies makes every body searchable", sync_bodies)
 tap.run("a wrong password is one line with the server's words", wrong_password)
 tap.run("an untrusted certificate is refused with its fingerprint", untrusted_certificate)

@@ -201,6 +201,20 @@ def new_mail_only():
     assert len(account.listed()) == 23
 
 
+def search_local_only():
+    account = Account()
+    pt.deliver(account.user, make_message("capybara sighting"))
+    account.sync_ok()
+    found = account.ctl("search", account.id, "capybara")
+    assert found.returncode == 0 and "capybara sighting" in found.stdout, found
+    # POP3 has no search on the server: one line that says so and what to do instead
+    result = account.ctl("search", account.id, "capybara", "--server")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "POP3" in lines[0] and "cannot search" in lines[0] and "--server" in lines[0], lines
+
+
 def keep_no():
     account = Account(keep="no", seed=15)
     before = server_messages(account.user, account.password)
@@ -457,6 +471,7 @@ def crash_during_download_and_delete():
 
 tap.run("download of a seeded mailbox", download_seeded)
 tap.run("new mail only downloads the new messages", new_mail_only)
+tap.run("search: the local index; --server is refused in a sentence", search_local_only)
 tap.run("keep no: deleted on the server right after download", keep_no)
 tap.run("keep days:3: deleted on the server after three days", keep_days)
 tap.run("keep until-deleted: deleted on the server when deleted in Pigeon", keep_until_deleted)

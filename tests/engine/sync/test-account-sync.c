@@ -220,6 +220,41 @@ fake_fetch_body (PigeonProvider *provider,
   return TRUE;
 }
 
+/* The server finds the synced "hello" and one more message the store did not have, which
+ * it stores; the ids come back oldest first, so the caller's order is the wrapper's. */
+static gboolean
+fake_search (PigeonProvider  *provider,
+             const char      *query,
+             gint64           folder_id,
+             GArray          *message_ids,
+             GCancellable    *cancellable,
+             GError         **error)
+{
+  PigeonStore *store = pigeon_provider_get_store (provider);
+  g_autoptr(PigeonFolder) inbox = pigeon_store_get_folder_by_path (store, "INBOX", error);
+  g_autoptr(GPtrArray) messages =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(PigeonMessage) synced = NULL;
+  PigeonMessage *found = pigeon_message_new ();
+
+  g_assert_cmpstr (query, ==, "hello");
+  g_assert_nonnull (inbox);
+  g_assert_true (folder_id == 0 || folder_id == inbox->id);
+  synced = pigeon_store_get_message_by_uid (store, inbox->id, 1, error);
+  g_assert_nonnull (synced);
+  found->uidvalidity = 1;
+  found->uid = 2;
+  found->subject = g_strdup ("hello from the server");
+  found->date = 1800000000;
+  g_ptr_array_add (messages, found);
+  if (!pigeon_store_upsert_messages (store, inbox->id, messages, error))
+    return FALSE;
+  g_array_append_val (message_ids, synced->id);
+  g_array_append_val (message_ids, found->id);
+  g_array_append_val (message_ids, synced->id);
+  return TRUE;
+}
+
 static void
 fake_provider_class_init (FakeProviderClass *klass)
 {
@@ -235,6 +270,7 @@ fake_provider_class_init (FakeProviderClass *klass)
   provider_class->fetch_body = fake_fetch_body;
   provider_class->apply_op = fake_apply_op;
   provider_class->wait_for_changes = fake_wait_for_changes;
+  provider_class->search = fake_search;
 }
 
 static void
@@ -258,7 +294,8 @@ fake_push_class_init (FakePushClass *klass)
 
   provider_class->protocol = "fake-push";
   provider_class->caps = PIGEON_PROVIDER_CAP_RECEIVE | PIGEON_PROVIDER_CAP_FOLDERS |
-                         PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_PUSH;
+                         PIGEON_PROVIDER_CAP_SERVER_KEEPS_MAIL | PIGEON_PROVIDER_CAP_PUSH |
+                         PIGEON_PROVIDER_CAP_SERVER_SEARCH;
 }
 static void fake_push_init (FakePush *self) {}
 
@@ -271,7 +308,7 @@ fake_poll_class_init (FakePollClass *klass)
   PigeonProviderClass *provider_class = PIGEON_PROVIDER_CLASS (klass);
 
   provider_class->protocol = "fake-poll";
-  provider_class->caps = PIGEON_PROVIDER_CAP_RECEIVE;
+  provider_class->caps = PIGEON_PROVIDER_CAP_RECEIVE | PIGEON_PROVIDER_CAP_SERVER_SEARCH;
   provider_class->wait_for_changes = NULL;
 }
 static void fake_poll_init (FakePoll *self) {}
@@ -789,6 +826,54 @@ test_fetch_body (Fixture      *fixture,
   g_assert_cmpint (g_array_index (fake.bodies, gint64, 0), ==, 42);
 }
 
+typedef struct
+{
+  gboolean done;
+  GArray *ids;
+  GError *error;
+} SearchResult;
+
+static void
+search_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SearchResult *search = user_data;
+
+  search->ids = pigeon_account_sync_search_finish (PIGEON_ACCOUNT_SYNC (source), result,
+                                                   &search->error);
+  search->done = TRUE;
+}
+
+static SearchResult *current_search;
+
+static gboolean
+search_done (Fixture *fixture)
+{
+  return current_search->done;
+}
+
+/* A search on the server goes to whichever lane serves the user; its hits, each once and
+ * newest first, are rows of the store. */
+static void
+test_search (Fixture      *fixture,
+             gconstpointer data)
+{
+  SearchResult search = { FALSE, NULL, NULL };
+  g_autoptr(PigeonMessage) newest = NULL;
+
+  start (fixture);
+  g_assert_true (wait_for (fixture, is_idle, 5));
+  current_search = &search;
+  pigeon_account_sync_search_async (fixture->sync, "hello", 0, NULL, search_done_cb, &search);
+  g_assert_true (wait_for (fixture, search_done, 2));
+  g_assert_no_error (search.error);
+  g_assert_cmpuint (search.ids->len, ==, 2);
+  newest = pigeon_store_get_message (fixture->store, g_array_index (search.ids, gint64, 0), NULL);
+  g_assert_cmpstr (newest->subject, ==, "hello from the server");
+  g_array_unref (search.ids);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -812,6 +897,8 @@ main (int   argc,
   ADD ("request-folder-one-lane", "fake-poll", test_request_folder);
   ADD ("fetch-body", "fake-push", test_fetch_body);
   ADD ("fetch-body-one-lane", "fake-poll", test_fetch_body);
+  ADD ("search", "fake-push", test_search);
+  ADD ("search-one-lane", "fake-poll", test_search);
 #undef ADD
 
   return g_test_run ();

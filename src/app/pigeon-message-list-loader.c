@@ -104,7 +104,12 @@ pigeon_list_load_free (PigeonListLoad *load)
   if (load->sources != NULL)
     {
       for (guint i = 0; i < load->sources->len; i++)
-        g_object_unref (g_array_index (load->sources, PigeonListSource, i).store);
+        {
+          PigeonListSource *source = &g_array_index (load->sources, PigeonListSource, i);
+
+          g_object_unref (source->store);
+          g_clear_pointer (&source->ids, g_array_unref);
+        }
       g_array_unref (load->sources);
     }
   g_free (load->search);
@@ -144,13 +149,45 @@ append_source (PigeonListLoad *load,
     }
 }
 
+/* The rows behind IDS that are still in the store, as search entries. */
+static GArray *
+entries_for_ids (PigeonStore   *store,
+                 GArray        *ids,
+                 GStringChunk  *senders,
+                 GError       **error)
+{
+  g_autoptr(GPtrArray) found = pigeon_store_get_messages (store, (const gint64 *) (gpointer) ids->data,
+                                                          ids->len, error);
+  GArray *entries;
+
+  if (found == NULL)
+    return NULL;
+  entries = g_array_sized_new (FALSE, FALSE, sizeof (PigeonListEntry), found->len);
+  for (guint i = 0; i < found->len; i++)
+    {
+      const PigeonMessage *message = g_ptr_array_index (found, i);
+      PigeonListEntry entry = { 0 };
+
+      entry.id = message->id;
+      entry.date = message->date;
+      entry.thread_id = message->thread_id;
+      entry.count = 1;
+      entry.unread = (message->flags & PIGEON_MESSAGE_FLAG_SEEN) == 0;
+      if (senders != NULL)
+        entry.sender = g_string_chunk_insert_const (senders, message->from ? message->from : "");
+      g_array_append_val (entries, entry);
+    }
+  return entries;
+}
+
 gboolean
 pigeon_list_load_run (PigeonListLoad *load,
                       GCancellable   *cancellable,
                       GError        **error)
 {
   gboolean by_sender = load->sort == PIGEON_LIST_SORT_SENDER;
-  gboolean sorted = !by_sender && load->sources->len == 1;
+  gboolean sorted = !by_sender && load->sources->len == 1 &&
+                    g_array_index (load->sources, PigeonListSource, 0).ids == NULL;
 
   load->rows = pigeon_list_rows_new ();
   for (guint i = 0; i < load->sources->len; i++)
@@ -164,7 +201,9 @@ pigeon_list_load_run (PigeonListLoad *load,
           g_clear_pointer (&senders, g_string_chunk_free);
           return FALSE;
         }
-      if (load->search != NULL)
+      if (source->ids != NULL)
+        entries = entries_for_ids (source->store, source->ids, senders, error);
+      else if (load->search != NULL)
         entries = pigeon_store_search_entries (source->store, load->search, source->folder_id,
                                                SEARCH_LIMIT, senders, error);
       else

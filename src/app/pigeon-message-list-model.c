@@ -33,6 +33,7 @@ typedef struct
   PigeonSession *session;
   PigeonStore   *store;
   gint64         folder_id;
+  GArray        *ids;       /* gint64: only these messages (server search results), or NULL */
   GHashTable    *rows;      /* gint64 id -> RowData */
   GHashTable    *threads;   /* gint64 thread id -> GArray of PigeonListRow, oldest first */
 } Source;
@@ -102,6 +103,7 @@ source_free (gpointer data)
   g_clear_object (&source->session);
   g_clear_pointer (&source->rows, g_hash_table_unref);
   g_clear_pointer (&source->threads, g_hash_table_unref);
+  g_clear_pointer (&source->ids, g_array_unref);
   g_free (source);
 }
 
@@ -917,7 +919,8 @@ start_load (PigeonMessageListModel *self)
   for (guint i = 0; i < self->sources->len; i++)
     {
       Source *source = g_ptr_array_index (self->sources, i);
-      PigeonListSource s = { g_object_ref (source->store), source->folder_id };
+      PigeonListSource s = { g_object_ref (source->store), source->folder_id,
+                             source->ids != NULL ? g_array_ref (source->ids) : NULL };
 
       g_array_append_val (load->sources, s);
     }
@@ -1080,20 +1083,20 @@ pigeon_message_list_model_new (PigeonListSort  sort,
   return self;
 }
 
-void
-pigeon_message_list_model_add_source (PigeonMessageListModel *self,
-                                      PigeonSession          *session,
-                                      gint64                  folder_id)
+static Source *
+add_source (PigeonMessageListModel *self,
+            PigeonSession          *session,
+            gint64                  folder_id)
 {
   PigeonStore *store;
   Source *source;
 
-  g_return_if_fail (PIGEON_IS_MESSAGE_LIST_MODEL (self));
-  g_return_if_fail (PIGEON_IS_SESSION (session));
-  g_return_if_fail (!self->loaded && !self->loading);
+  g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST_MODEL (self), NULL);
+  g_return_val_if_fail (PIGEON_IS_SESSION (session), NULL);
+  g_return_val_if_fail (!self->loaded && !self->loading, NULL);
 
   store = pigeon_session_get_store (session);
-  g_return_if_fail (store != NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
   source = g_new0 (Source, 1);
   source->model = self;
@@ -1107,6 +1110,29 @@ pigeon_message_list_model_add_source (PigeonMessageListModel *self,
   g_ptr_array_add (self->sources, source);
 
   g_signal_connect (store, "messages-changed", G_CALLBACK (messages_changed_cb), source);
+  return source;
+}
+
+void
+pigeon_message_list_model_add_source (PigeonMessageListModel *self,
+                                      PigeonSession          *session,
+                                      gint64                  folder_id)
+{
+  add_source (self, session, folder_id);
+}
+
+void
+pigeon_message_list_model_add_source_ids (PigeonMessageListModel *self,
+                                          PigeonSession          *session,
+                                          const gint64           *ids,
+                                          guint                   n_ids)
+{
+  Source *source = add_source (self, session, 0);
+
+  if (source == NULL)
+    return;
+  source->ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_ids);
+  g_array_append_vals (source->ids, ids, n_ids);
 }
 
 void

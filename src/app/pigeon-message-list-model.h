@@ -55,6 +55,12 @@ PigeonMessageListModel *pigeon_message_list_model_new        (PigeonListSort  so
 void            pigeon_message_list_model_add_source         (PigeonMessageListModel *self,
                                                               PigeonSession          *session,
                                                               gint64                  folder_id);
+/* Adds a source that shows only the messages IDS of SESSION's store (of any folder), such
+ * as a server search's results; those that leave the store leave the list. */
+void            pigeon_message_list_model_add_source_ids     (PigeonMessageListModel *self,
+                                                              PigeonSession          *session,
+                                                              const gint64           *ids,
+                                                              guint                   n_ids);
 void            pigeon_message_list_model_load               (PigeonMessageListModel *self);
 gboolean        pigeon_message_list_model_is_loaded          (PigeonMessageListModel *self);
 const GError   *pigeon_message_list_model_get_error          (PigeonMessageListModel *self);

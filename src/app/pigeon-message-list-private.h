@@ -56,11 +56,13 @@ typedef struct
   guint32 n;
 } PigeonListEdit;
 
-/* What the loader reads: a store's folder (or, searching, the folder or every folder). */
+/* What the loader reads: a store's folder (or, searching, the folder or every folder), or
+ * with IDS just those messages (the server's search results). */
 typedef struct
 {
   PigeonStore *store;
   gint64       folder_id;
+  GArray      *ids;        /* gint64, referenced; NULL: the folder */
 } PigeonListSource;
 
 typedef struct

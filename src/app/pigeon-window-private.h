@@ -22,6 +22,9 @@ struct _PigeonWindow
   GtkSearchEntry *search_entry;
   GtkToggleButton *everywhere_check;
   GtkToggleButton *search_button;
+  GtkButton *server_search_button;
+  GtkSpinner *server_search_spinner;
+  GtkLabel *server_search_label;
   GtkBox *account_bars;
   GtkStack *main_stack;
   GtkPaned *outer_paned;
@@ -39,6 +42,13 @@ struct _PigeonWindow
   PigeonSession *folder_session;
   gint64 folder_id;
   GPtrArray *watched_accounts;   /* PigeonAccount*, for the account bars */
+  /* Search on Server: the search running (its cancellable), then its results */
+  GCancellable *server_search_cancellable;
+  PigeonSession *server_session;
+  char *server_query;
+  gboolean server_everywhere;    /* asked with "All folders" */
+  gint64 server_folder_id;       /* 0: every folder */
+  GArray *server_ids;            /* gint64, newest first; NULL until the server answered */
 };
 
 /* pigeon-window-actions.c */
@@ -62,5 +72,18 @@ void pigeon_window_unwatch_accounts  (PigeonWindow *self);
 
 /* pigeon-window.c */
 void pigeon_window_reload_list       (PigeonWindow *self);
+
+/* pigeon-window-search.c: Search on Server */
+void     pigeon_window_update_server_search     (PigeonWindow   *self);
+/* Whether the search on the server (running or done) is for the words and scope shown. */
+gboolean pigeon_window_server_search_is_current (PigeonWindow   *self);
+/* Cancels a search on the server and forgets its results. */
+void     pigeon_window_reset_server_search      (PigeonWindow   *self);
+/* Puts the server's results for SEARCH in the list, if there are any: TRUE when it did. */
+gboolean pigeon_window_show_server_results      (PigeonWindow   *self,
+                                                 const char     *search,
+                                                 PigeonListSort  sort);
+void     pigeon_window_server_search_clicked_cb (GtkButton      *button,
+                                                 PigeonWindow   *self);
 
 G_END_DECLS

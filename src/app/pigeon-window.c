@@ -84,6 +84,8 @@ pigeon_window_reload_list (PigeonWindow *self)
   g_autofree char *empty = NULL;
   g_autofree char *folder_name = NULL;
 
+  if (pigeon_window_show_server_results (self, search, sort))
+    return;
   model = pigeon_message_list_model_new (sort, threaded, search);
   if (everywhere || all_inboxes)
     {
@@ -178,6 +180,8 @@ folder_selected_cb (PigeonFolderSidebar *sidebar,
   if (session != NULL && folder_id > 0)
     pigeon_session_folder_shown (session, folder_id);
   update_agenda (self);
+  /* The server's results belong to the folder (and account) they were asked for. */
+  pigeon_window_reset_server_search (self);
   /* A search stays with the folder it was made in. */
   if (search_text (self) != NULL && !gtk_toggle_button_get_active (self->everywhere_check))
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
@@ -248,6 +252,11 @@ static void
 search_changed_cb (GtkWidget    *widget,
                    PigeonWindow *self)
 {
+  /* Other words, or another scope: the local results again, until asked.  (The entry
+   * reports typing a moment late: words that are the server's question already are no
+   * change.) */
+  if (!pigeon_window_server_search_is_current (self))
+    pigeon_window_reset_server_search (self);
   pigeon_window_reload_list (self);
 }
 
@@ -354,6 +363,12 @@ pigeon_window_dispose (GObject *object)
     }
   g_clear_object (&self->notifier);
   g_clear_object (&self->folder_session);
+  if (self->server_search_cancellable != NULL)
+    g_cancellable_cancel (self->server_search_cancellable);
+  g_clear_object (&self->server_search_cancellable);
+  g_clear_object (&self->server_session);
+  g_clear_pointer (&self->server_query, g_free);
+  g_clear_pointer (&self->server_ids, g_array_unref);
 
   G_OBJECT_CLASS (pigeon_window_parent_class)->dispose (object);
 }
@@ -380,6 +395,9 @@ pigeon_window_class_init (PigeonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, everywhere_check);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, server_search_button);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, server_search_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, server_search_label);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, account_bars);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, outer_paned);
@@ -399,6 +417,7 @@ pigeon_window_class_init (PigeonWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pigeon_window_server_search_clicked_cb);
 }
 
 static void

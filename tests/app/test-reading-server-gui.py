@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The reading window on an IMAP account of the harness Dovecot: the sidebar counts the
 inbox's unread mail, a selected message shows, marking it unread and deleting it reach the
-server, new mail shows up live, and a wrong password offers "Enter Password…"."""
+server, new mail shows up live, a wrong password offers "Enter Password…", and Search on
+Server finds what only the server has."""
 import email.utils
 import hashlib
 import imaplib
@@ -298,6 +299,131 @@ def untrusted_certificate_can_be_trusted():
         app.stop()
 
 
+def select_folder(app, name):
+    """Selects the sidebar row named NAME (exactly)."""
+    tree = pt.find(app.node, "Folders", role="tree table")
+
+    def row():
+        table = tree.queryTable()
+        for r in range(table.nRows):
+            cell = table.getAccessibleAt(r, 0)
+            if name == (cell.name or "".join(c.name for c in cell.children)):
+                return r + 1
+        return None
+    tree.queryTable().addRowSelection(pt.wait_until(row, timeout=30,
+                                                    what="the folder %r" % name) - 1)
+
+
+def initial_sync_done(data):
+    """Whether the window's first full pass of the account is over (the store says so)."""
+    import glob
+    import sqlite3
+    paths = glob.glob(os.path.join(data, "*", "store.db"))
+    if not paths:
+        return False
+    db = sqlite3.connect(paths[0])
+    try:
+        return db.execute("SELECT value FROM state WHERE key = 'app.initial-sync-done'"
+                          ).fetchone() == ("1",)
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.close()
+
+
+def open_search(app, words):
+    pt.activate(pt.find(app.node, "Search", role="toggle button"))
+    pt.set_text(pt.find(app.node, "Search messages", role="text"), words)
+
+
+def search_on_server_finds_and_opens():
+    user, password = pt.new_user()
+    pt.deliver(user, message("Weekly notes"))
+    config, data = pt.make_dirs()
+    add_account(config, data, user, password)
+    app, _ = rm.start_reader(config, data)
+    try:
+        pt.wait_until(lambda: any("Weekly notes" in n for n in row_names(app)), timeout=60,
+                      what="the first sync")
+        pt.wait_until(lambda: initial_sync_done(data), timeout=60, what="the first pass over")
+        # Only on the server: filed in the archive after the sync, which looks there again
+        # only at its next full pass (the inbox alone is pushed).
+        pt.deliver(user, message("Pangolin migration report", heading="Pangolins travel far"),
+                   "Archive")
+
+        # All Inboxes spans accounts: the server of none is offered.
+        open_search(app, "pangolin")
+        pt.find(app.node, "No messages match “pangolin”", role="label", timeout=20)
+        assert not pt.find(app.node, "Search on Server", role="push button",
+                           showing=False).showing
+
+        # The account's inbox, all folders: the local index knows nothing, the server does.
+        select_folder(app, "Inbox")
+        open_search(app, "pangolin")
+        pt.activate(pt.find(app.node, "Search all folders", role="check box"))
+        pt.find(app.node, "No messages match “pangolin”", role="label", timeout=20)
+        button = pt.find(app.node, "Search on Server", role="push button")
+        pt.wait_until(lambda: button.sensitive, what="the button taking the words")
+        pt.screenshot("search-on-server-offered", app.node)
+        pt.activate(button)
+        pt.wait_until(lambda: row_names(app) == ["Bob\nPangolin migration report"], timeout=60,
+                      what="the server's hit in the list")
+        pt.find(app.node, "Server Search Results", role="label")
+        pt.find(app.node, "1 found on the server", role="label")
+        pt.screenshot("search-on-server-results", app.node)
+
+        # It opens like any message: its body comes from the server.
+        select_row(app, "Pangolin migration report")
+        pt.find(app.node, "Pangolin migration report", role="label", timeout=20)
+        body = pt.find(app.node, "Message body", showing=False)
+        pt.wait_until(lambda: body.findChild(
+            lambda n: n.roleName == "heading" and n.name == "Pangolins travel far",
+            retry=False, requireResult=False, showingOnly=False), timeout=30,
+            what="the body of the server's hit")
+
+        # Other words: the local results again, and now the local index has it too.
+        pt.set_text(pt.find(app.node, "Search messages", role="text"), "migration")
+        pt.wait_until(lambda: not pt.find_all(app.node, role="label",
+                                              name="1 found on the server"),
+                      what="the server's results gone")
+        pt.find(app.node, "Search Results", role="label")
+        pt.wait_until(lambda: row_names(app) == ["Bob\nPangolin migration report"], timeout=20,
+                      what="the hit found locally now")
+    finally:
+        app.stop()
+
+
+def search_on_server_failure_is_said():
+    user, password = pt.new_user()
+    pt.deliver(user, message("Weekly notes"))
+    config, data = pt.make_dirs()
+    add_account(config, data, user, password)
+    app, _ = rm.start_reader(config, data)
+    try:
+        pt.wait_until(lambda: initial_sync_done(data), timeout=60, what="the first pass over")
+        select_folder(app, "Inbox")
+        # The password changed elsewhere: the search logs in anew and is refused.
+        pt.set_password(user, "changed-" + password)
+        time.sleep(1.5)                  # Dovecot looks at a changed user file once a second
+        open_search(app, "anything")
+        button = pt.find(app.node, "Search on Server", role="push button")
+        pt.wait_until(lambda: button.sensitive, what="the button taking the words")
+        pt.activate(button)
+        failure = pt.wait_until(lambda: app.node.findChild(
+            lambda n: n.roleName == "label" and
+            n.name.startswith("The server could not be searched.") and n.showing,
+            retry=False, requireResult=False, showingOnly=False), timeout=60,
+            what="the failure said in the search bar")
+        assert "password" in failure.name, failure.name
+        pt.screenshot("search-on-server-failed", app.node)
+        # nothing runs any more: it may be asked again
+        pt.wait_until(lambda: pt.find(app.node, "Search on Server",
+                                      role="push button").sensitive,
+                      what="the button back")
+    finally:
+        app.stop()
+
+
 tap.run("the inbox's unread count, reading, unread and delete reach the server",
         inbox_count_and_changes)
 tap.run("a wrong password offers Enter Password, which fixes it", wrong_password_offers_to_enter_it)
@@ -305,4 +431,7 @@ tap.run("an untrusted certificate is shown and, trusted, pinned",
         untrusted_certificate_can_be_trusted)
 tap.run("new mail, not the first sync, is notified; the notification opens it",
         new_mail_is_notified)
+tap.run("Search on Server finds a message only the server has, and it opens",
+        search_on_server_finds_and_opens)
+tap.run("Search on Server says why it failed", search_on_server_failure_is_said)
 tap.finish()

@@ -106,6 +106,11 @@ def new_user():
     return user, password
 
 
+def set_password(user, password):
+    """Changes the user's password on the servers, as if changed elsewhere."""
+    _harness_command("passwd", user, password)
+
+
 def address(user):
     return "%s@%s" % (user, require().domain)
 

@@ -23,6 +23,7 @@
 #   harness.sh down [HB]              stop everything, keep the logs, remove HB
 #   harness.sh env                    print the env file (eval "$(harness.sh env)")
 #   harness.sh adduser USER PASS      a new Dovecot + Postfix user, at runtime
+#   harness.sh passwd USER PASS       a new password for that user
 #   harness.sh seed USER COUNT [FOLDER] [seed_maildir.py args...]
 #   harness.sh deliver USER [FOLDER] < message.eml
 # Library use (./test does this):
@@ -671,6 +672,14 @@ harness_add_user () {
   ) 9> "$HB/users.lock"
 }
 
+# A new password for an existing user (a password changed behind a client's back).
+harness_set_password () {
+  local user=$1 pass=$2
+  [ -n "$pass" ] && [[ $pass != *:* ]] && [[ $pass != *$'\n'* ]] \
+    || _h_die "a password must be non-empty, without ':' or a line break" || return 1
+  _h_user_exists "$user" && _h_write_user "$user" "$pass"
+}
+
 # The file appears whole (rename), readable by Dovecot's auth process.
 _h_write_user () {  # USER PASS
   local f=$HB/dovecot/users/$1
@@ -953,6 +962,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       [ $# = 2 ] || { echo "usage: $0 adduser USER PASSWORD" >&2; exit 2; }
       _h_attach || exit 1
       harness_add_user "$1" "$2" ;;
+    passwd)
+      [ $# = 2 ] || { echo "usage: $0 passwd USER PASSWORD" >&2; exit 2; }
+      _h_attach || exit 1
+      harness_set_password "$1" "$2" ;;
     seed)
       [ $# -ge 2 ] || {
         echo "usage: $0 seed USER COUNT [FOLDER] [seed_maildir.py args...]" >&2
@@ -966,7 +979,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       harness_deliver "$@" ;;
     *)
       echo "usage: $0 up | down [HB] | env [HB] | adduser USER PASSWORD" >&2
-      echo "       | seed USER COUNT [FOLDER] [args...] | deliver USER [FOLDER] < message" >&2
+      echo "       | passwd USER PASSWORD | seed USER COUNT [FOLDER] [args...]" >&2
+      echo "       | deliver USER [FOLDER] < message" >&2
       exit 2 ;;
   esac
 fi

@@ -156,7 +156,8 @@ entries_for_ids (PigeonStore   *store,
                  GStringChunk  *senders,
                  GError       **error)
 {
-  g_autoptr(GPtrArray) found = pigeon_store_get_messages (store, (const gint64 *) (gpointer) ids->data,
+  g_autoptr(GPtrArray) found = pigeon_store_get_messages (store,
+                                                          (const gint64 *) (gpointer) ids->data,
                                                           ids->len, error);
   GArray *entries;
 

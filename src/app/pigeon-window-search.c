@@ -167,7 +167,8 @@ void
 pigeon_window_server_search_clicked_cb (GtkButton    *button,
                                         PigeonWindow *self)
 {
-  g_autofree char *query = g_strstrip (g_strdup (gtk_entry_get_text (GTK_ENTRY (self->search_entry))));
+  const char *text = gtk_entry_get_text (GTK_ENTRY (self->search_entry));
+  g_autofree char *query = g_strstrip (g_strdup (text));
   gboolean everywhere = gtk_toggle_button_get_active (self->everywhere_check);
   PigeonSession *session = self->folder_session;
 
@@ -175,7 +176,7 @@ pigeon_window_server_search_clicked_cb (GtkButton    *button,
     return;
   pigeon_window_reset_server_search (self);
   self->server_session = g_object_ref (session);
-  self->server_query = g_strdup (gtk_entry_get_text (GTK_ENTRY (self->search_entry)));
+  self->server_query = g_strdup (text);
   self->server_everywhere = everywhere;
   self->server_folder_id = everywhere || self->folder_id <= 0 ? 0 : self->folder_id;
   self->server_search_cancellable = g_cancellable_new ();

@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * For providers whose server keeps the mail, a second provider instance in its own thread
  * (the change lane) replays the user's queued changes within a moment of them being made
  * (the store's ::pending-ops-changed), downloads bodies the user asked for and runs the
- * user's searches on the server, even while a long sync runs.  So an account uses at most three connections: syncing, push, changes.
+ * user's searches on the server, even while a long sync runs.  So an account uses at most
+ * three connections: syncing, push, changes.
  * Other providers do all of it in the sync lane.
  *
  * The account's runtime properties (state, status text, last error, quota) are updated on

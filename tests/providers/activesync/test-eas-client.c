@@ -535,7 +535,7 @@ static PigeonEasNode *
 search_reply (const char    *command,
               PigeonEasNode *request)
 {
-  PigeonEasNode *reply, *store;
+  PigeonEasNode *reply, *store, *and;
 
   if (g_strcmp0 (command, "ItemOperations") == 0)
     {
@@ -556,9 +556,8 @@ search_reply (const char    *command,
     }
   g_assert_cmpstr (command, ==, "Search");
   reply = pigeon_eas_node_new ("Search:Search");
-  if (g_strcmp0 (pigeon_eas_node_find_text (pigeon_eas_node_find_path (request,
-                                                                       "Search:Store/Search:Query/Search:And"),
-                                            "Search:FreeText"), "busy") == 0)
+  and = pigeon_eas_node_find_path (request, "Search:Store/Search:Query/Search:And");
+  if (g_strcmp0 (pigeon_eas_node_find_text (and, "Search:FreeText"), "busy") == 0)
     {
       pigeon_eas_node_add_text (reply, "Search:Status", "1");
       store = pigeon_eas_node_add (pigeon_eas_node_add (reply, "Search:Response"), "Search:Store");

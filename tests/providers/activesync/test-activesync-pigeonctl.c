@@ -136,6 +136,17 @@ test_mail_commands (void)
   line = imap_line ("Trash", "ctl third");
   g_assert_nonnull (line);
 
+  /* the server searches every folder; each message is listed once, from its folder */
+  {
+    g_autofree char *found = run (NULL, "search", "grace", "ctl", "--server", NULL);
+    g_auto(GStrv) lines = g_strsplit (g_strstrip (found), "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);
+    g_assert_nonnull (strstr (found, "\tctl first\t"));
+    g_assert_nonnull (strstr (found, "\tctl second\t"));
+    g_assert_nonnull (strstr (found, "\tctl third\t"));
+  }
+
   g_free (run (NULL, "account", "remove", "grace", NULL));
 }
 

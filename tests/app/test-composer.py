@@ -313,6 +313,10 @@ def forward_as_attachment():
         (delivered,) = wait_for(carol, carol_pw, "Fwd: Plan %s" % token, timeout=30)
 
     message = email.message_from_bytes(delivered, policy=email.policy.default)
+    # a forward, not a reply: References end with the original (what ActiveSync's
+    # SmartForward goes by), and there is no In-Reply-To
+    assert message["In-Reply-To"] is None, message["In-Reply-To"]
+    assert message["References"].split()[-1] == "<%s@example.test>" % token, message["References"]
     (attached,) = [part for part in message.walk() if part.get_content_type() == "message/rfc822"]
     inner = attached.get_content()
     assert inner["Subject"] == "Plan %s" % token, inner["Subject"]

@@ -657,6 +657,67 @@ test_no_idle (Fixture       *fixture,
   pigeon_provider_disconnect (provider);
 }
 
+/* Only the folder list is known; the search brings the inbox's hits in, in the sync's way. */
+static gboolean
+search_everywhere (Fixture  *fixture,
+                   GArray   *ids,
+                   GError  **error)
+{
+  g_autoptr(PigeonProvider) provider = new_provider (fixture);
+  gboolean ok;
+
+  if (!pigeon_provider_connect (provider, NULL, error) ||
+      !pigeon_provider_sync_folders (provider, NULL, error))
+    return FALSE;
+  ok = pigeon_provider_search (provider, "quarterly report", 0, ids, NULL, error);
+  pigeon_provider_disconnect (provider);
+  return ok;
+}
+
+static void
+test_search_plain (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint uids = 0;
+
+  /* without ESEARCH: one TEXT per word, the answer a plain SEARCH */
+  fixture->server.caps = "IMAP4rev1 LITERAL+ UIDPLUS";
+  g_assert_true (search_everywhere (fixture, ids, &error));
+  g_assert_no_error (error);
+  g_assert_true (sent (&fixture->server, "UID SEARCH TEXT quarterly TEXT report"));
+  g_assert_false (sent (&fixture->server, "UID SEARCH RETURN"));
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_assert_cmpuint (inbox_count (fixture), ==, 3);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(PigeonMessage) hit = pigeon_store_get_message (fixture->store,
+                                                               g_array_index (ids, gint64, i),
+                                                               &error);
+
+      g_assert_nonnull (hit);
+      uids |= 1u << hit->uid;
+    }
+  g_assert_cmpuint (uids, ==, (1u << 1) | (1u << 2) | (1u << 3));
+}
+
+static void
+test_search_absurd (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  /* four billion hits in a mailbox of three: refused, nothing walked, nothing stored */
+  fixture->server.search = "1:4294967295";
+  g_assert_false (search_everywhere (fixture, ids, &error));
+  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL);
+  g_assert_true (sent (&fixture->server, "UID SEARCH RETURN (ALL) TEXT quarterly TEXT report"));
+  g_assert_cmpuint (ids->len, ==, 0);
+  g_assert_cmpuint (inbox_count (fixture), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -680,6 +741,8 @@ main (int   argc,
   ADD ("move-fallback-uidplus", test_move_uidplus);
   ADD ("move-fallback-plain", test_move_plain);
   ADD ("no-idle", test_no_idle);
+  ADD ("search-plain", test_search_plain);
+  ADD ("search-absurd", test_search_absurd);
 #undef ADD
 
   return g_test_run ();

@@ -762,7 +762,10 @@ build_message (Content   *content,
   pigeon_message_builder_set_references (builder, content->references);
 
   built = g_new0 (Built, 1);
-  built->raw = pigeon_message_builder_build (builder, draft, error);
+  built->raw = pigeon_message_builder_build (builder,
+                                              draft ? PIGEON_MESSAGE_FOR_DRAFT
+                                                    : PIGEON_MESSAGE_FOR_SENDING,
+                                              error);
   if (built->raw == NULL)
     {
       built_free (built);
@@ -1830,23 +1833,25 @@ pigeon_composer_new_from_outbox (PigeonApplication       *app,
       show_error (self, error->message);
       return self;
     }
-  /* Bcc recipients are not in the message sent: they are the envelope's others. */
-  {
-    g_autoptr(GString) bcc = g_string_new (NULL);
-    g_autofree char *seen = g_strdup_printf ("%s, %s", seed->to, seed->cc);
-    g_autofree char *folded = g_utf8_casefold (seen, -1);
+  /* Messages queued by older versions have no Bcc field: their Bcc recipients are the
+   * envelope's others. */
+  if (seed->bcc == NULL || *seed->bcc == '\0')
+    {
+      g_autoptr(GString) bcc = g_string_new (NULL);
+      g_autofree char *seen = g_strdup_printf ("%s, %s", seed->to, seed->cc);
+      g_autofree char *folded = g_utf8_casefold (seen, -1);
 
-    for (guint i = 0; entry->recipients != NULL && entry->recipients[i] != NULL; i++)
-      {
-        g_autofree char *address = g_utf8_casefold (entry->recipients[i], -1);
+      for (guint i = 0; entry->recipients != NULL && entry->recipients[i] != NULL; i++)
+        {
+          g_autofree char *address = g_utf8_casefold (entry->recipients[i], -1);
 
-        if (*address == '\0' || strstr (folded, address) != NULL)
-          continue;
-        g_string_append_printf (bcc, "%s%s", bcc->len > 0 ? ", " : "", entry->recipients[i]);
-      }
-    g_free (seed->bcc);
-    seed->bcc = g_string_free (g_steal_pointer (&bcc), FALSE);
-  }
+          if (*address == '\0' || strstr (folded, address) != NULL)
+            continue;
+          g_string_append_printf (bcc, "%s%s", bcc->len > 0 ? ", " : "", entry->recipients[i]);
+        }
+      g_free (seed->bcc);
+      seed->bcc = g_string_free (g_steal_pointer (&bcc), FALSE);
+    }
   fill_from_seed (self, seed);
   self->dirty = TRUE;   /* it exists nowhere else now: keep it as a draft */
   return self;

@@ -28,6 +28,8 @@ struct _PigeonMessageView
   GtkLabel *to_caption;
   GtkLabel *to_label;
   GtkLabel *cc_caption;
+  GtkLabel *bcc_label;
+  GtkLabel *bcc_caption;
   GtkLabel *cc_label;
   GtkInfoBar *remote_bar;
   GtkOverlay *web_overlay;
@@ -184,6 +186,8 @@ fill_header (PigeonMessageView   *self,
                      message->from ? message->from : _("(Unknown sender)"));
   set_address_label (self->to_caption, self->to_label, message->to);
   set_address_label (self->cc_caption, self->cc_label, message->cc);
+  /* Only a message one sent has Bcc (the copy in Sent): shown once its body is read. */
+  set_address_label (self->bcc_caption, self->bcc_label, NULL);
   if (message->date > 0)
     {
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (message->date);
@@ -527,6 +531,7 @@ typedef struct
   /* results */
   GBytes *raw;
   PigeonRenderedMessage *rendered;
+  char *bcc;
 } RenderData;
 
 static void
@@ -535,6 +540,7 @@ render_data_free (RenderData *data)
   g_clear_object (&data->store);
   g_clear_pointer (&data->raw, g_bytes_unref);
   g_clear_pointer (&data->rendered, pigeon_rendered_message_free);
+  g_free (data->bcc);
   g_free (data);
 }
 
@@ -564,6 +570,8 @@ render_thread (GTask        *task,
       return;
     }
   data->rendered = pigeon_render_message (message, data->prefer_plain, data->dark);
+  data->bcc = pigeon_mime_format_addresses (g_mime_message_get_addresses (message,
+                                                                         GMIME_ADDRESS_TYPE_BCC));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -620,6 +628,7 @@ render_done_cb (GObject      *source,
   g_clear_pointer (&self->rendered, pigeon_rendered_message_free);
   self->raw = g_steal_pointer (&data->raw);
   self->rendered = g_steal_pointer (&data->rendered);
+  set_address_label (self->bcc_caption, self->bcc_label, data->bcc);
   load_rendered (self, sender_allowed (self));
   fill_attachments (self);
   schedule_mark_read (self);
@@ -899,6 +908,8 @@ pigeon_message_view_class_init (PigeonMessageViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, to_caption);
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, to_label);
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, cc_caption);
+  gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, bcc_label);
+  gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, bcc_caption);
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, cc_label);
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, remote_bar);
   gtk_widget_class_bind_template_child (widget_class, PigeonMessageView, web_overlay);

@@ -144,8 +144,8 @@ pigeon_message_prepare_for_sending (GBytes      *raw,
     }
   from = first_mailbox (g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_FROM));
 
-  /* The header, field by field (a field runs on over lines that start with a blank), without
-   * Bcc. */
+  /* The header, field by field (a field runs on over lines that start with a blank).  Bcc
+   * stays: the copy in Sent keeps it, and the provider that sends leaves it out. */
   end = header_end (crlf);
   out = g_byte_array_sized_new (crlf->len + 256);
   for (gsize start = 0; start < end;)
@@ -166,8 +166,7 @@ pigeon_message_prepare_for_sending (GBytes      *raw,
         has_id = TRUE;
       else if (field_is (crlf->data + start, stop - start, "From"))
         has_from = TRUE;
-      if (!field_is (crlf->data + start, stop - start, "Bcc"))
-        g_byte_array_append (out, crlf->data + start, stop - start);
+      g_byte_array_append (out, crlf->data + start, stop - start);
       start = stop;
     }
 

@@ -614,7 +614,7 @@ set_ascii_header (GMimeObject *object,
 
 GBytes *
 pigeon_message_builder_build (PigeonMessageBuilder  *self,
-                              gboolean               include_bcc,
+                              PigeonMessagePurpose   purpose,
                               GError               **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
@@ -642,8 +642,7 @@ pigeon_message_builder_build (PigeonMessageBuilder  *self,
                               self->from_address);
   add_address_field (message, GMIME_ADDRESS_TYPE_TO, self->recipients[PIGEON_RECIPIENT_TO]);
   add_address_field (message, GMIME_ADDRESS_TYPE_CC, self->recipients[PIGEON_RECIPIENT_CC]);
-  if (include_bcc)
-    add_address_field (message, GMIME_ADDRESS_TYPE_BCC, self->recipients[PIGEON_RECIPIENT_BCC]);
+  add_address_field (message, GMIME_ADDRESS_TYPE_BCC, self->recipients[PIGEON_RECIPIENT_BCC]);
   g_mime_message_set_subject (message, self->subject != NULL ? self->subject : "", "utf-8");
   now = self->date != NULL ? g_date_time_ref (self->date) : g_date_time_new_now_local ();
   g_mime_message_set_date (message, now);
@@ -653,7 +652,7 @@ pigeon_message_builder_build (PigeonMessageBuilder  *self,
   set_ascii_header (GMIME_OBJECT (message), "In-Reply-To", in_reply_to);
   set_ascii_header (GMIME_OBJECT (message), "References", self->references);
   set_ascii_header (GMIME_OBJECT (message), "User-Agent", "Pigeon/" PACKAGE_VERSION);
-  if (include_bcc)
+  if (purpose == PIGEON_MESSAGE_FOR_DRAFT)
     {
       static const char *names[] = { "X-Pigeon-To", "X-Pigeon-Cc", "X-Pigeon-Bcc" };
 

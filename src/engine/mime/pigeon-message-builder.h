@@ -76,15 +76,24 @@ const char  *pigeon_message_builder_get_message_id    (PigeonMessageBuilder *sel
 void         pigeon_message_builder_set_date          (PigeonMessageBuilder *self,
                                                        GDateTime            *date);
 
-/* The message.  With INCLUDE_BCC the Bcc field is written too (a draft, the copy in Sent);
- * a message for the outbox leaves it out, so no recipient learns of the others. */
+/* What a message is built for. */
+typedef enum
+{
+  /* The outbox: the Bcc field is written, as the copy in Sent keeps it; the provider that
+   * sends leaves it out of what recipients get (pigeon_mime_without_field). */
+  PIGEON_MESSAGE_FOR_SENDING,
+  /* A draft: also the recipient fields as typed when they did not parse, so reopening
+   * it loses nothing. */
+  PIGEON_MESSAGE_FOR_DRAFT,
+} PigeonMessagePurpose;
+
 GBytes      *pigeon_message_builder_build             (PigeonMessageBuilder *self,
-                                                       gboolean              include_bcc,
+                                                       PigeonMessagePurpose  purpose,
                                                        GError              **error);
 
 /* A message given whole (pigeonctl send) made ready for the outbox: CR LF line ends, a
- * Date and a Message-ID when it has none, a From (DEFAULT_FROM) when it has none, and no
- * Bcc field.  *SENDER gets the From address and *RECIPIENTS every To, Cc and Bcc address. */
+ * Date and a Message-ID when it has none, a From (DEFAULT_FROM) when it has none; a Bcc
+ * field stays, as for pigeon_message_builder_build.  *SENDER gets the From address and *RECIPIENTS every To, Cc and Bcc address. */
 GBytes      *pigeon_message_prepare_for_sending       (GBytes               *raw,
                                                        const char           *default_name,
                                                        const char           *default_from,

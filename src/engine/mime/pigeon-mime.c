@@ -224,6 +224,59 @@ pigeon_mime_parse_message_ids (const char *text,
   return g_string_free (out, FALSE);
 }
 
+/* Whether LINE (LENGTH bytes, a whole field with its folded lines) is the field NAME. */
+static gboolean
+field_is (const guint8 *line,
+          gsize         length,
+          const char   *name)
+{
+  gsize n = strlen (name);
+
+  return length > n && line[n] == ':' && g_ascii_strncasecmp ((const char *) line, name, n) == 0;
+}
+
+GBytes *
+pigeon_mime_without_field (GBytes     *raw,
+                           const char *name)
+{
+  gsize length, start = 0;
+  const guint8 *data;
+  GByteArray *out = NULL;
+
+  g_return_val_if_fail (raw != NULL && name != NULL, NULL);
+
+  data = g_bytes_get_data (raw, &length);
+  while (start < length && data[start] != '\r' && data[start] != '\n')
+    {
+      gsize stop = start;
+
+      /* A field runs on over the lines that start with a blank. */
+      do
+        {
+          const guint8 *nl = memchr (data + stop, '\n', length - stop);
+
+          stop = nl != NULL ? (gsize) (nl - data) + 1 : length;
+        }
+      while (stop < length && (data[stop] == ' ' || data[stop] == '\t'));
+
+      if (field_is (data + start, stop - start, name))
+        {
+          if (out == NULL)
+            {
+              out = g_byte_array_sized_new (length);
+              g_byte_array_append (out, data, start);
+            }
+        }
+      else if (out != NULL)
+        g_byte_array_append (out, data + start, stop - start);
+      start = stop;
+    }
+  if (out == NULL)
+    return g_bytes_ref (raw);
+  g_byte_array_append (out, data + start, length - start);
+  return g_byte_array_free_to_bytes (out);
+}
+
 static char *
 message_ids_from_header (GMimeMessage *message,
                          const char   *header,

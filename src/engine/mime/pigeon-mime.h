@@ -47,6 +47,12 @@ gboolean        pigeon_mime_extract_text        (GMimeMessage  *message,
 char           *pigeon_mime_parse_message_ids   (const char    *text,
                                                  gboolean       first_only);
 
+/* RAW without the header fields called NAME (compared without case; folded lines go
+ * with their field).  Only the message's own header is touched, never a part's.  A
+ * reference to RAW when it has no such field. */
+GBytes         *pigeon_mime_without_field       (GBytes        *raw,
+                                                 const char    *name);
+
 /* "Name <addr>, …" decoded to UTF-8; NULL for an empty list. */
 char           *pigeon_mime_format_addresses    (InternetAddressList *list);
 

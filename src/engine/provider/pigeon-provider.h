@@ -92,7 +92,9 @@ struct _PigeonProviderClass
                                 GError               **error);
   /* Submit MESSAGE (raw RFC 5322) from FROM to RECIPIENTS.  TRUE when at least one
    * recipient was accepted; each refused one is appended to REJECTED as a sentence
-   * ("bob@example.org was rejected: 550 no such user"). */
+   * ("bob@example.org was rejected: 550 no such user").  MESSAGE may carry a Bcc field
+   * (the copy in Sent keeps it): no recipient may get it, so a provider either leaves it
+   * out (pigeon_mime_without_field) or hands it to a server that does. */
   gboolean (*send)             (PigeonProvider      *self,
                                 GBytes              *message,
                                 const char          *from,

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "pigeon-error.h"
+#include "pigeon-mime.h"
 #include "pigeon-smtp-provider.h"
 #include "pigeon-smtp-session.h"
 
@@ -88,12 +89,14 @@ pigeon_smtp_provider_send (PigeonProvider      *provider,
                            GError             **error)
 {
   PigeonSmtpProvider *self = PIGEON_SMTP_PROVIDER (provider);
+  /* Bcc recipients are in the envelope only: no recipient may learn of them. */
+  g_autoptr(GBytes) wire = pigeon_mime_without_field (message, "Bcc");
 
   /* A connection the server closed since the last message is opened again. */
   if ((self->session == NULL || !pigeon_smtp_session_is_open (self->session)) &&
       !pigeon_provider_connect (provider, cancellable, error))
     return FALSE;
-  return pigeon_smtp_session_send (self->session, from, recipients, message, checkpoint_cb,
+  return pigeon_smtp_session_send (self->session, from, recipients, wire, checkpoint_cb,
                                    provider, rejected, cancellable, error);
 }
 

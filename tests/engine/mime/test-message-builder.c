@@ -76,7 +76,7 @@ test_round_trip (void)
 {
   g_autoptr(PigeonMessageBuilder) builder = full_builder ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, FALSE, &error);
+  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, &error);
   g_autoptr(GMimeMessage) message = NULL;
   g_autofree char *to = NULL;
   g_autofree char *text = NULL;
@@ -98,7 +98,16 @@ test_round_trip (void)
       if (bytes[i] == '\n')
         g_assert_true (i > 0 && bytes[i - 1] == '\r');
     }
-  g_assert_false (header_present (raw, "Bcc"));
+  /* the copy in Sent keeps Bcc; what the recipients get has none */
+  g_assert_true (header_present (raw, "Bcc"));
+  g_assert_false (header_present (raw, "X-Pigeon-Bcc"));
+  {
+    g_autoptr(GBytes) wire = pigeon_mime_without_field (raw, "Bcc");
+
+    g_assert_false (header_present (wire, "Bcc"));
+    g_assert_true (header_present (wire, "Cc"));
+    g_assert_cmpuint (g_bytes_get_size (wire), <, g_bytes_get_size (raw));
+  }
   g_assert_true (header_present (raw, "Date"));
   g_assert_true (header_present (raw, "MIME-Version"));
   g_assert_cmpstrv (recipients, expected_recipients);
@@ -141,7 +150,7 @@ static void
 test_rfc2231_filename (void)
 {
   g_autoptr(PigeonMessageBuilder) builder = full_builder ();
-  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, FALSE, NULL);
+  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, NULL);
   g_autofree char *text = g_strndup (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
 
   /* filename*=UTF-8''… (possibly split into filename*0*=, filename*1*=) */
@@ -157,7 +166,7 @@ static void
 test_bcc_for_drafts (void)
 {
   g_autoptr(PigeonMessageBuilder) builder = full_builder ();
-  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, TRUE, NULL);
+  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_DRAFT, NULL);
   g_autoptr(GMimeMessage) message = parse (raw);
   g_autofree char *bcc = pigeon_mime_format_addresses (
     g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_BCC));
@@ -178,7 +187,7 @@ test_html_alternative (void)
   pigeon_message_builder_set_subject (builder, "Rich");
   pigeon_message_builder_set_html (builder, "<p><b>Bold</b> and <i>ïtalic</i></p><ul><li>one</li>"
                                             "</ul>");
-  raw = pigeon_message_builder_build (builder, FALSE, NULL);
+  raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, NULL);
   message = parse (raw);
   body = g_mime_message_get_mime_part (message);
   g_assert_true (GMIME_IS_MULTIPART (body));
@@ -229,7 +238,7 @@ test_header_injection (void)
   g_clear_error (&error);
   pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "ann@example.test", NULL);
   pigeon_message_builder_set_text (builder, "Body\r\n");
-  raw = pigeon_message_builder_build (builder, FALSE, &error);
+  raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, &error);
   g_assert_no_error (error);
 
   g_assert_false (header_present (raw, "Bcc"));
@@ -299,7 +308,7 @@ test_reply_headers (void)
   pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "ann@example.test", NULL);
   pigeon_message_builder_set_in_reply_to (builder, "parent@example.test");
   pigeon_message_builder_set_references (builder, "<root@example.test> parent@example.test");
-  raw = pigeon_message_builder_build (builder, FALSE, NULL);
+  raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, NULL);
   message = parse (raw);
   g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (message), "In-Reply-To"), ==,
                    "<parent@example.test>");
@@ -320,7 +329,7 @@ test_message_attachment (void)
   pigeon_message_builder_set_from (builder, NULL, "zoe@example.test");
   pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "bob@example.test", NULL);
   pigeon_message_builder_add_message (builder, "Original.eml", inner);
-  raw = pigeon_message_builder_build (builder, FALSE, NULL);
+  raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, NULL);
   message = parse (raw);
   part = g_mime_multipart_get_part (GMIME_MULTIPART (g_mime_message_get_mime_part (message)), 1);
   g_assert_true (GMIME_IS_MESSAGE_PART (part));
@@ -358,9 +367,40 @@ test_prepare_for_sending (void)
   text = g_strndup (g_bytes_get_data (ready, NULL), g_bytes_get_size (ready));
   g_assert_true (g_str_has_prefix (text, "Date: "));
   g_assert_nonnull (strstr (text, "\r\nMessage-ID: <"));
-  g_assert_null (strstr (text, "hidden@"));
+  g_assert_nonnull (strstr (text, "\r\nBcc: hidden@example.test,\r\n also-hidden@example.test\r\n"));
   g_assert_true (g_str_has_suffix (text, "\r\n\r\nBcc: this line is body text, not a field\r\n"));
   g_assert_null (strstr (text, "\n\n"));
+}
+
+/* What a recipient gets: the Bcc field goes with its folded lines, a Bcc line in the body
+ * stays, and so does a field whose name only starts with "Bcc". */
+static void
+test_without_field (void)
+{
+  const char *input =
+    "From: zoe@example.test\r\n"
+    "BCC: hidden@example.test,\r\n"
+    "\talso-hidden@example.test\r\n"
+    "To: ann@example.test\r\n"
+    "Bcc-Note: kept\r\n"
+    "bcc: third@example.test\r\n"
+    "\r\n"
+    "Bcc: this line is body text\r\n";
+  const char *expected =
+    "From: zoe@example.test\r\n"
+    "To: ann@example.test\r\n"
+    "Bcc-Note: kept\r\n"
+    "\r\n"
+    "Bcc: this line is body text\r\n";
+  const char *none = "From: zoe@example.test\nTo: ann@example.test\n\nbody\n";
+  g_autoptr(GBytes) raw = g_bytes_new_static (input, strlen (input));
+  g_autoptr(GBytes) plain = g_bytes_new_static (none, strlen (none));
+  g_autoptr(GBytes) out = pigeon_mime_without_field (raw, "Bcc");
+  g_autoptr(GBytes) same = pigeon_mime_without_field (plain, "Bcc");
+
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out),
+                   expected, strlen (expected));
+  g_assert_true (same == plain);
 }
 
 static void
@@ -542,7 +582,7 @@ test_edit_round_trip (void)
   PigeonComposeAttachment *a;
 
   pigeon_message_builder_set_in_reply_to (builder, "parent@example.test");
-  raw = pigeon_message_builder_build (builder, TRUE, NULL);
+  raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_DRAFT, NULL);
   s = pigeon_compose_seed_new (PIGEON_COMPOSE_EDIT, raw, NULL, NULL);
   g_assert_cmpstr (s->from, ==, "zoe@example.test");
   g_assert_cmpstr (s->to, ==, "Jörg Müller <jorg@example.test>, ann@example.test");
@@ -571,7 +611,7 @@ test_draft_keeps_fields_as_typed (void)
   pigeon_message_builder_add_recipients (builder, PIGEON_RECIPIENT_TO, "ann@example.test", NULL);
   /* half typed: not yet an address, and nothing in it may become a field */
   pigeon_message_builder_set_unparsed (builder, PIGEON_RECIPIENT_CC, "Jörg, bo\r\nX-Evil: 1");
-  draft = pigeon_message_builder_build (builder, TRUE, NULL);
+  draft = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_DRAFT, NULL);
   s = pigeon_compose_seed_new (PIGEON_COMPOSE_EDIT, draft, NULL, NULL);
   g_assert_cmpstr (s->to, ==, "ann@example.test");
   g_assert_cmpstr (s->cc, ==, "Jörg, bo  X-Evil: 1");
@@ -579,7 +619,7 @@ test_draft_keeps_fields_as_typed (void)
   g_assert_null (strstr (text, "\r\nX-Evil:"));
 
   /* what is sent never carries it */
-  sent = pigeon_message_builder_build (builder, FALSE, NULL);
+  sent = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, NULL);
   g_free (text);
   text = g_strndup (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent));
   g_assert_null (strstr (text, "X-Pigeon-"));
@@ -603,6 +643,7 @@ main (int   argc,
   g_test_add_func ("/mime/builder/round-trip", test_round_trip);
   g_test_add_func ("/mime/builder/rfc2231-filename", test_rfc2231_filename);
   g_test_add_func ("/mime/builder/bcc-for-drafts", test_bcc_for_drafts);
+  g_test_add_func ("/mime/builder/without-field", test_without_field);
   g_test_add_func ("/mime/builder/html-alternative", test_html_alternative);
   g_test_add_func ("/mime/builder/header-injection", test_header_injection);
   g_test_add_func ("/mime/builder/bad-addresses", test_bad_addresses);

@@ -385,7 +385,7 @@ harness_start_sogo () {
   HS_SMTP_PORT=$((H_PB + 505))
   HS_PROXY_PORT=$((H_PB + 506))
   HS_PROXY_TLS_PORT=$((H_PB + 507))
-  local users="alice bob carol dave erin frank grace heidi ivan judy kim leo mia"
+  local users="alice bob carol dave erin frank grace heidi ivan judy kim leo mia nina oscar peggy"
   HS_USERS=${PIGEON_TEST_SOGO_USERS:-$users}
   HS_SEED=${PIGEON_TEST_SOGO_SEED:-300}
   mkdir -p "$HS/run" && chmod 755 "$HB" "$HS" && chmod 1777 "$HS/run" "$HB/log"

@@ -7,6 +7,9 @@ a connection in the middle of a reply.  Every user's password is "secret-USER".
   sogo_helper.py imap USER FOLDER            one line per message, tab-separated: uid, seen,
                                              flagged, answered, deleted (0/1), message id,
                                              in-reply-to, subject
+  sogo_helper.py header USER FOLDER SUBJECT FIELD
+                                             the FIELD of the message with SUBJECT (each
+                                             occurrence on a line; nothing when absent)
   sogo_helper.py deliver FROM TO SUBJECT [MESSAGE-ID [IN-REPLY-TO]]
   sogo_helper.py dav-put URL USER FILE       PUT a vCard or iCalendar file
   sogo_helper.py cut-proxy UPSTREAM_PORT PORT_FILE ARM_FILE
@@ -49,6 +52,22 @@ def imap_summary(user, folder):
                        (headers.get('In-Reply-To') or '').strip(' <>'),
                        decode(headers.get('Subject')) or '']
             print('\t'.join(' '.join(f.split()) for f in fields))
+    m.logout()
+
+
+def header_field(user, folder, subject, field):
+    m = imaplib.IMAP4('127.0.0.1', int(env('PIGEON_TEST_SOGO_IMAP_PORT')))
+    m.login(user, 'secret-' + user)
+    typ, _ = m.select('"%s"' % folder, readonly=True)
+    if typ == 'OK':
+        typ, data = m.uid('FETCH', '1:*', '(BODY.PEEK[HEADER])')
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            headers = email.message_from_bytes(item[1])
+            if decode(headers.get('Subject')) == subject:
+                for value in headers.get_all(field) or []:
+                    print(' '.join(value.split()))
     m.logout()
 
 
@@ -132,5 +151,5 @@ def cut_proxy(upstream, port_file, arm_file):
 
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
-    {'imap': imap_summary, 'deliver': deliver, 'dav-put': dav_put,
+    {'imap': imap_summary, 'header': header_field, 'deliver': deliver, 'dav-put': dav_put,
      'cut-proxy': cut_proxy}[cmd](*args)

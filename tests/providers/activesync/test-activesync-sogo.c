@@ -463,6 +463,39 @@ test_send_mail (void)
   fixture_close (&f);
 }
 
+/* A Bcc recipient gets the message, the others never see the field, and the copy the
+ * server saved in Sent keeps it. */
+static void
+test_send_mail_bcc (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) oscars = NULL, peggys = NULL, sent = NULL;
+  g_autofree char *from = address ("nina"), *to = address ("oscar"), *bcc = address ("peggy");
+  g_autofree char *extra = g_strdup_printf ("Bcc: %s\r\n", bcc);
+  g_autofree char *text = g_strdup_printf (sent_template, from, to, "secretly copied",
+                                           "bcc.1@example.test", extra);
+  g_autoptr(GBytes) raw = g_bytes_new (text, strlen (text));
+  g_autoptr(GPtrArray) rejected = g_ptr_array_new_with_free_func (g_free);
+  const char *recipients[] = { to, bcc, NULL };
+  g_autofree char *seen_by_oscar = NULL, *seen_by_peggy = NULL, *kept = NULL;
+
+  fixture_connect (&f, "nina");
+  pigeon_provider_send (f.provider, raw, from, recipients, rejected, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rejected->len, ==, 0);
+  oscars = wait_for_subject ("oscar", "INBOX", "secretly copied");
+  peggys = wait_for_subject ("peggy", "INBOX", "secretly copied");
+  sent = wait_for_subject ("nina", "Sent", "secretly copied");
+  seen_by_oscar = helper ("header", "oscar", "INBOX", "secretly copied", "Bcc", NULL);
+  seen_by_peggy = helper ("header", "peggy", "INBOX", "secretly copied", "Bcc", NULL);
+  kept = helper ("header", "nina", "Sent", "secretly copied", "Bcc", NULL);
+  g_assert_cmpstr (seen_by_oscar, ==, "");
+  g_assert_cmpstr (seen_by_peggy, ==, "");
+  g_assert_nonnull (strstr (kept, bcc));
+  fixture_close (&f);
+}
+
 static void
 test_smart_reply (void)
 {
@@ -640,7 +673,7 @@ test_smart_forward (void)
   pigeon_message_builder_set_text (builder, seed->body);
   pigeon_message_builder_set_in_reply_to (builder, seed->in_reply_to);
   pigeon_message_builder_set_references (builder, seed->references);
-  forward = pigeon_message_builder_build (builder, FALSE, &error);
+  forward = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, &error);
   g_assert_no_error (error);
   recipients = pigeon_message_builder_dup_recipients (builder);
 
@@ -878,6 +911,7 @@ main (int   argc,
   g_test_add_func ("/activesync/sogo/invalid-sync-key", test_invalid_sync_key);
   g_test_add_func ("/activesync/sogo/connection-cut", test_connection_cut);
   g_test_add_func ("/activesync/sogo/send-mail", test_send_mail);
+  g_test_add_func ("/activesync/sogo/send-mail-bcc", test_send_mail_bcc);
   g_test_add_func ("/activesync/sogo/smart-reply", test_smart_reply);
   g_test_add_func ("/activesync/sogo/server-search", test_server_search);
   g_test_add_func ("/activesync/sogo/smart-forward", test_smart_forward);

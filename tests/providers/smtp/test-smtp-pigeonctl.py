@@ -125,14 +125,23 @@ def bcc_stays_hidden():
     bob, bob_pw = pt.new_user()
     carol, carol_pw = pt.new_user()
     dirs = add_account(alice, alice_pw)
+    sync = ctl(dirs, "sync", "Mine")
+    assert sync.returncode == 0, sync.stderr.decode()
     token = "t-bcc-%d" % os.getpid()
     raw = make_message(pt.address(alice), [pt.address(bob)], token, bcc=[pt.address(carol)])
+    bcc_line = b"Bcc: " + pt.address(carol).encode() + b"\r\n"
+    assert bcc_line in raw
     result = ctl(dirs, "send", "Mine", input=raw)
     assert result.returncode == 0, result.stderr.decode()
     for user, password in ((bob, bob_pw), (carol, carol_pw)):
         (delivered,) = wait_for(user, password, token)
         header = delivered.split(b"\r\n\r\n", 1)[0]
         assert b"\nBcc:" not in header and pt.address(carol).encode() not in header, header
+        # Only the Bcc field is left out: the rest arrives as written.
+        assert delivered.endswith(raw.replace(bcc_line, b"")), delivered
+    # The sender's own copy says who got it secretly.
+    copy = sent_copy(dirs, alice, alice_pw, token)
+    assert bcc_line in copy.split(b"\r\n\r\n", 1)[0] + b"\r\n", copy
 
 
 def free_port():
@@ -270,7 +279,8 @@ tap.run("pigeonctl send delivers subject, body and attachment byte for byte; the
 tap.run("implicit TLS on the submissions port delivers too", implicit_tls)
 tap.run("a rejected recipient is reported by address while the others receive it",
         rejected_recipient_reported)
-tap.run("Bcc recipients receive it and nobody sees them", bcc_stays_hidden)
+tap.run("Bcc recipients receive it, nobody sees them, the copy in Sent keeps them",
+        bcc_stays_hidden)
 tap.run("with the server unreachable it waits in the outbox, then goes out once",
         waits_while_unreachable)
 tap.run("a wrong password is reported and the message waits", wrong_password_waits)

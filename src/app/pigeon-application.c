@@ -25,6 +25,7 @@ struct _PigeonApplication
   PigeonAccountManager *manager;
   GError *config_error;
   GHashTable *sessions;   /* account id -> PigeonSession */
+  gboolean welcomed;      /* the first window was shown */
 };
 
 G_DEFINE_FINAL_TYPE (PigeonApplication, pigeon_application, GTK_TYPE_APPLICATION)
@@ -235,7 +236,20 @@ pigeon_application_startup (GApplication *app)
 static void
 pigeon_application_activate (GApplication *app)
 {
-  present_window (PIGEON_APPLICATION (app));
+  PigeonApplication *self = PIGEON_APPLICATION (app);
+  gboolean first = !self->welcomed;
+
+  self->welcomed = TRUE;
+  present_window (self);
+  /* Nothing to read yet: the first window opens on the assistant, the way in.  Not when
+   * the accounts file could not be read, whose accounts are still there to recover. */
+  if (first && self->config_error == NULL &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->manager)) == 0)
+    {
+      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+      gtk_window_present (GTK_WINDOW (pigeon_assistant_new (self, window)));
+    }
 }
 
 static void

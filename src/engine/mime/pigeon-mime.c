@@ -235,17 +235,20 @@ field_is (const guint8 *line,
   return length > n && line[n] == ':' && g_ascii_strncasecmp ((const char *) line, name, n) == 0;
 }
 
-GBytes *
-pigeon_mime_without_field (GBytes     *raw,
-                           const char *name)
+/* Calls FUNC for each field of RAW's own header with its offsets; stops when FUNC says. */
+typedef gboolean (*FieldFunc) (const guint8 *data,
+                               gsize         start,
+                               gsize         stop,
+                               gpointer      user_data);
+
+static gsize
+each_field (const guint8 *data,
+            gsize         length,
+            FieldFunc     func,
+            gpointer      user_data)
 {
-  gsize length, start = 0;
-  const guint8 *data;
-  GByteArray *out = NULL;
+  gsize start = 0;
 
-  g_return_val_if_fail (raw != NULL && name != NULL, NULL);
-
-  data = g_bytes_get_data (raw, &length);
   while (start < length && data[start] != '\r' && data[start] != '\n')
     {
       gsize stop = start;
@@ -259,22 +262,98 @@ pigeon_mime_without_field (GBytes     *raw,
         }
       while (stop < length && (data[stop] == ' ' || data[stop] == '\t'));
 
-      if (field_is (data + start, stop - start, name))
-        {
-          if (out == NULL)
-            {
-              out = g_byte_array_sized_new (length);
-              g_byte_array_append (out, data, start);
-            }
-        }
-      else if (out != NULL)
-        g_byte_array_append (out, data + start, stop - start);
+      if (!func (data, start, stop, user_data))
+        break;
       start = stop;
     }
-  if (out == NULL)
+  return start;
+}
+
+typedef struct
+{
+  const char *name;
+  char *value;
+} FindField;
+
+static gboolean
+find_field_cb (const guint8 *data,
+               gsize         start,
+               gsize         stop,
+               gpointer      user_data)
+{
+  FindField *find = user_data;
+  gsize n = strlen (find->name);
+  GString *value;
+
+  if (!field_is (data + start, stop - start, find->name))
+    return TRUE;
+  /* unfolded: line ends go, the blanks that follow them stay */
+  value = g_string_sized_new (stop - start);
+  for (gsize i = start + n + 1; i < stop; i++)
+    if (data[i] != '\r' && data[i] != '\n')
+      g_string_append_c (value, (char) data[i]);
+  find->value = g_strstrip (g_string_free (value, FALSE));
+  return FALSE;
+}
+
+char *
+pigeon_mime_get_field (GBytes     *raw,
+                       const char *name)
+{
+  FindField find = { name, NULL };
+  gsize length;
+  const guint8 *data;
+
+  g_return_val_if_fail (raw != NULL && name != NULL, NULL);
+
+  data = g_bytes_get_data (raw, &length);
+  each_field (data, length, find_field_cb, &find);
+  return find.value;
+}
+
+typedef struct
+{
+  const char *name;
+  GByteArray *out;
+} DropField;
+
+static gboolean
+drop_field_cb (const guint8 *data,
+               gsize         start,
+               gsize         stop,
+               gpointer      user_data)
+{
+  DropField *drop = user_data;
+
+  if (field_is (data + start, stop - start, drop->name))
+    {
+      if (drop->out == NULL)
+        {
+          drop->out = g_byte_array_new ();
+          g_byte_array_append (drop->out, data, start);
+        }
+    }
+  else if (drop->out != NULL)
+    g_byte_array_append (drop->out, data + start, stop - start);
+  return TRUE;
+}
+
+GBytes *
+pigeon_mime_without_field (GBytes     *raw,
+                           const char *name)
+{
+  DropField drop = { name, NULL };
+  gsize length, end;
+  const guint8 *data;
+
+  g_return_val_if_fail (raw != NULL && name != NULL, NULL);
+
+  data = g_bytes_get_data (raw, &length);
+  end = each_field (data, length, drop_field_cb, &drop);
+  if (drop.out == NULL)
     return g_bytes_ref (raw);
-  g_byte_array_append (out, data + start, length - start);
-  return g_byte_array_free_to_bytes (out);
+  g_byte_array_append (drop.out, data + end, length - end);
+  return g_byte_array_free_to_bytes (drop.out);
 }
 
 static char *

@@ -53,6 +53,11 @@ char           *pigeon_mime_parse_message_ids   (const char    *text,
 GBytes         *pigeon_mime_without_field       (GBytes        *raw,
                                                  const char    *name);
 
+/* The value of RAW's first header field called NAME, unfolded and trimmed but not decoded;
+ * NULL when there is none. */
+char           *pigeon_mime_get_field           (GBytes        *raw,
+                                                 const char    *name);
+
 /* "Name <addr>, …" decoded to UTF-8; NULL for an empty list. */
 char           *pigeon_mime_format_addresses    (InternetAddressList *list);
 

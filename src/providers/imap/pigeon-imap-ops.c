@@ -10,6 +10,7 @@
 #include "pigeon-imap-fetch.h"
 #include "pigeon-imap-private.h"
 #include "pigeon-imap-uidset.h"
+#include "pigeon-mime.h"
 
 /* Replaying the user's queued changes.  Each function returns TRUE when the server has
  * the change or when it can never apply (the message or folder is gone), logging the
@@ -312,6 +313,136 @@ apply_expunge (PigeonImapProvider    *self,
   return expunge_uid (session, op->uid, cancellable, error);
 }
 
+/* ------------------------------------------------------------------ append, once */
+
+typedef struct
+{
+  GArray *uids;    /* guint32, from SEARCH */
+  guint32 uid;     /* the one FETCH asks for */
+  GBytes *body;
+} Uploaded;
+
+static gboolean
+uploaded_search_cb (PigeonImapCommand  *command,
+                    PigeonImapResponse *response,
+                    gpointer            user_data)
+{
+  Uploaded *found = user_data;
+
+  if (g_strcmp0 (response->name, "SEARCH") != 0)
+    return FALSE;
+  for (guint i = 0; i < pigeon_imap_response_get_n_args (response); i++)
+    {
+      guint32 uid;
+
+      if (pigeon_imap_value_get_uint32 (pigeon_imap_response_get_arg (response, i), &uid) &&
+          uid != 0)
+        g_array_append_val (found->uids, uid);
+    }
+  return TRUE;
+}
+
+static gboolean
+uploaded_body_cb (PigeonImapCommand  *command,
+                  PigeonImapResponse *response,
+                  gpointer            user_data)
+{
+  Uploaded *found = user_data;
+  PigeonImapFetch fetch;
+
+  if (g_strcmp0 (response->name, "FETCH") != 0)
+    return FALSE;
+  if (pigeon_imap_fetch_parse (response, &fetch) && fetch.uid == found->uid &&
+      fetch.body != NULL)
+    {
+      g_clear_pointer (&found->body, g_bytes_unref);
+      found->body = pigeon_imap_value_dup_bytes (fetch.body);
+    }
+  return TRUE;
+}
+
+/* Whether A and B are the same message, line ends aside (a server may store LF). */
+static gboolean
+same_message (GBytes *a,
+              GBytes *b)
+{
+  gsize la, lb, i = 0, j = 0;
+  const guint8 *x = g_bytes_get_data (a, &la);
+  const guint8 *y = g_bytes_get_data (b, &lb);
+
+  while (i < la && j < lb)
+    {
+      if (x[i] == '\r' && i + 1 < la && x[i + 1] == '\n')
+        i++;
+      if (y[j] == '\r' && j + 1 < lb && y[j + 1] == '\n')
+        j++;
+      if (x[i] != y[j])
+        return FALSE;
+      i++;
+      j++;
+    }
+  return i == la && j == lb;
+}
+
+/* The newest messages with one Message-ID looked at: a folder with more copies of one
+ * message than this has a problem of its own. */
+#define MAX_UPLOADED_CANDIDATES 3
+
+/*
+ * An APPEND whose answer never came (the connection dropped, Pigeon was stopped at that
+ * moment) may still have been stored.  Uploading it again would leave two copies, so
+ * before an upload the folder is searched for the message: one with the same Message-ID
+ * that is byte for byte the same is the copy uploaded before, and *UID names it (0 when
+ * there is none).  A draft saved again keeps its Message-ID but not its bytes, so each
+ * version still goes up.
+ */
+static gboolean
+find_uploaded (PigeonImapSession  *session,
+               PigeonFolder       *folder,
+               GBytes             *data,
+               guint32            *uidvalidity,
+               guint32            *uid,
+               GCancellable       *cancellable,
+               GError            **error)
+{
+  g_autofree char *field = pigeon_mime_get_field (data, "Message-ID");
+  g_autofree char *id = field != NULL ? pigeon_mime_parse_message_ids (field, TRUE) : NULL;
+  g_autoptr(PigeonImapCommand) search = NULL;
+  Uploaded found = { 0 };
+  gboolean ok = TRUE;
+
+  *uid = 0;
+  /* Without a Message-ID, or one a plain SEARCH cannot carry, there is nothing to match. */
+  if (id == NULL || !g_str_is_ascii (id) || strpbrk (id, "\"\\") != NULL)
+    return TRUE;
+  if (!pigeon_imap_ensure_selected (session, folder, cancellable, error))
+    return FALSE;
+
+  found.uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  search = pigeon_imap_command_new ("UID SEARCH");
+  pigeon_imap_command_add_text (search, " HEADER Message-ID ");
+  pigeon_imap_command_add_astring (search, id);
+  pigeon_imap_command_set_untagged_func (search, uploaded_search_cb, &found);
+  ok = pigeon_imap_session_run (session, search, cancellable, error);
+  for (guint i = 0; ok && *uid == 0 && i < found.uids->len && i < MAX_UPLOADED_CANDIDATES; i++)
+    {
+      g_autoptr(PigeonImapCommand) fetch = pigeon_imap_command_new ("UID FETCH");
+
+      found.uid = g_array_index (found.uids, guint32, found.uids->len - 1 - i);
+      pigeon_imap_command_add_text (fetch, " %u (UID BODY.PEEK[])", found.uid);
+      pigeon_imap_command_set_untagged_func (fetch, uploaded_body_cb, &found);
+      ok = pigeon_imap_session_run (session, fetch, cancellable, error);
+      if (ok && found.body != NULL && same_message (found.body, data))
+        {
+          *uid = found.uid;
+          *uidvalidity = pigeon_imap_session_get_selected (session)->uidvalidity;
+        }
+      g_clear_pointer (&found.body, g_bytes_unref);
+    }
+  g_array_unref (found.uids);
+  return ok;
+}
+
 static gboolean
 apply_append (PigeonImapProvider    *self,
               const PigeonPendingOp *op,
@@ -336,6 +467,22 @@ apply_append (PigeonImapProvider    *self,
   session = pigeon_imap_get_work_session (self, cancellable, error);
   if (session == NULL)
     return FALSE;
+
+  if (!find_uploaded (session, folder, op->data, &uidvalidity, &uid, cancellable, &local_error))
+    {
+      if (no_destination (local_error))
+        return dropped (op, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (uid != 0)
+    {
+      g_debug ("The server already has the message to upload to %s (UID %u)", folder->name,
+               uid);
+      return op->message_id == 0 ||
+             pigeon_store_set_message_server_id (store, op->message_id, uidvalidity, uid, NULL,
+                                                 error);
+    }
 
   mailbox = pigeon_imap_folder_mailbox (session, folder);
   flags = pigeon_imap_flags_to_string (op->flags_add);

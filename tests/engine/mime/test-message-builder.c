@@ -401,6 +401,17 @@ test_without_field (void)
   g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out),
                    expected, strlen (expected));
   g_assert_true (same == plain);
+
+  /* a field's value: the first of its name, unfolded, trimmed */
+  {
+    g_autofree char *bcc = pigeon_mime_get_field (raw, "bcc");
+    g_autofree char *note = pigeon_mime_get_field (raw, "Bcc-Note");
+    g_autofree char *subject = pigeon_mime_get_field (raw, "Subject");
+
+    g_assert_cmpstr (bcc, ==, "hidden@example.test,\talso-hidden@example.test");
+    g_assert_cmpstr (note, ==, "kept");
+    g_assert_null (subject);
+  }
 }
 
 static void

@@ -271,6 +271,54 @@ test_append (ImapFixture   *fixture,
   g_assert_cmpuint (pigeon_store_count_messages (fixture->store, drafts_id, NULL), ==, 1);
 }
 
+/* An upload whose answer was lost (Pigeon stopped, the connection dropped) may have been
+ * stored: replayed, it leaves one copy, and the local row takes that copy's UID.  A draft
+ * saved again with the same Message-ID but other words still goes up. */
+static void
+test_append_once (ImapFixture   *fixture,
+                  gconstpointer  data)
+{
+  static const char sent[] =
+    "From: me@example.test\r\nTo: you@example.test\r\nSubject: Sent once\r\n"
+    "Message-ID: <sent-once@pigeon.test>\r\n\r\nOnly one copy, please.\r\n";
+  static const char edited[] =
+    "From: me@example.test\r\nTo: you@example.test\r\nSubject: Sent once\r\n"
+    "Message-ID: <sent-once@pigeon.test>\r\n\r\nOnly one copy, please!\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static (sent, sizeof sent - 1);
+  g_autoptr(GBytes) other = g_bytes_new_static (edited, sizeof edited - 1);
+  g_autoptr(PigeonMessage) row = NULL;
+  g_autofree char *uids = NULL, *after = NULL;
+  gint64 sent_id, id;
+
+  sync_ok (fixture, PIGEON_SYNC_FLAGS_NONE);
+  sent_id = imap_fixture_folder_id (fixture, "Sent");
+  /* the first upload reached the server; its answer never came back */
+  g_free (imap_peer (fixture, (const char *[]) { "append", "Sent", NULL }, sent));
+  g_free (imap_peer (fixture, (const char *[]) { "append", "Sent", NULL }, "Subject: other\r\n"
+                     "Message-ID: <sent-once@pigeon.test>\r\n\r\nnot the same\r\n"));
+  id = pigeon_store_append_message (fixture->store, sent_id, raw, PIGEON_MESSAGE_FLAG_SEEN,
+                                    &error);
+  g_assert_no_error (error);
+  g_assert_true (pigeon_provider_replay_pending_ops (fixture->provider, NULL, &error));
+  g_assert_no_error (error);
+  uids = IMAP_PEER (fixture, "uids", "Sent");
+  g_assert_cmpstr (uids, ==, "1 \n2 \n");
+  row = pigeon_store_get_message (fixture->store, id, &error);
+  g_assert_cmpuint (row->uid, ==, 1);
+
+  /* other bytes under the same Message-ID are another message: they go up */
+  pigeon_store_append_message (fixture->store, sent_id, other, PIGEON_MESSAGE_FLAG_SEEN,
+                               &error);
+  g_assert_no_error (error);
+  g_assert_true (pigeon_provider_replay_pending_ops (fixture->provider, NULL, &error));
+  g_assert_no_error (error);
+  after = IMAP_PEER (fixture, "uids", "Sent");
+  g_assert_cmpstr (after, ==, "1 \n2 \n3 \\Seen\n");
+  sync_ok (fixture, PIGEON_SYNC_FLAGS_NONE);
+  g_assert_cmpuint (pigeon_store_count_messages (fixture->store, sent_id, NULL), ==, 3);
+}
+
 /* Bodies: on demand, and prefetched with PIGEON_SYNC_FLAGS_BODIES. */
 static void
 test_bodies (ImapFixture   *fixture,
@@ -604,6 +652,7 @@ main (int   argc,
   ADD ("local-changes", test_local_changes);
   ADD ("change-on-vanished-message", test_change_on_vanished_message);
   ADD ("append", test_append);
+  ADD ("append-once", test_append_once);
   ADD ("bodies", test_bodies);
   ADD ("idle", test_idle);
   ADD ("idle-cancel", test_idle_cancel);

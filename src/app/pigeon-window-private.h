@@ -16,6 +16,7 @@ struct _PigeonWindow
   GtkApplicationWindow parent_instance;
 
   GtkHeaderBar *header_bar;
+  GtkMenuButton *menu_button;
   GtkInfoBar *config_info_bar;
   GtkLabel *config_info_label;
   GtkSearchBar *search_bar;

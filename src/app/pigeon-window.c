@@ -12,12 +12,25 @@
 G_DEFINE_FINAL_TYPE (PigeonWindow, pigeon_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void
+show_header_child (GtkWidget *child,
+                   gpointer   user_data)
+{
+  PigeonWindow *self = user_data;
+  GListModel *accounts = G_LIST_MODEL (pigeon_application_get_manager (self->application));
+
+  if (child != GTK_WIDGET (self->menu_button))
+    gtk_widget_set_visible (child, g_list_model_get_n_items (accounts) > 0);
+}
+
+static void
 update_page (PigeonWindow *self)
 {
   GListModel *accounts = G_LIST_MODEL (pigeon_application_get_manager (self->application));
 
   gtk_stack_set_visible_child_name (self->main_stack,
                                     g_list_model_get_n_items (accounts) > 0 ? "mail" : "empty");
+  /* Without an account there is nothing to get, find, write or act on: only the menu. */
+  gtk_container_foreach (GTK_CONTAINER (self->header_bar), show_header_child, self);
 }
 
 static void
@@ -400,6 +413,7 @@ pigeon_window_class_init (PigeonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, server_search_label);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, account_bars);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, PigeonWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, outer_paned);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, inner_paned);
   gtk_widget_class_bind_template_child (widget_class, PigeonWindow, sidebar);
@@ -463,6 +477,8 @@ pigeon_window_new (PigeonApplication *application)
   pigeon_window_watch_accounts (self);
   self->notifier = pigeon_notifier_new (application);
   update_page (self);
+  /* again once shown: buttons other parts add to the header bar follow the same rule */
+  g_signal_connect_swapped (self, "map", G_CALLBACK (update_page), self);
 
   config_error = pigeon_application_get_config_error (application);
   if (config_error != NULL)

@@ -923,6 +923,25 @@ one_body_cb (PigeonImapCommand  *command,
   return TRUE;
 }
 
+GBytes *
+pigeon_imap_fetch_uid_body (PigeonImapSession  *session,
+                            guint32             uid,
+                            GCancellable       *cancellable,
+                            GError            **error)
+{
+  g_autoptr(PigeonImapCommand) command = pigeon_imap_command_new ("UID FETCH");
+  OneBody one = { uid, NULL };
+
+  pigeon_imap_command_add_text (command, " %u (UID BODY.PEEK[])", uid);
+  pigeon_imap_command_set_untagged_func (command, one_body_cb, &one);
+  if (!pigeon_imap_session_run (session, command, cancellable, error))
+    {
+      g_clear_pointer (&one.body, g_bytes_unref);
+      return NULL;
+    }
+  return one.body;
+}
+
 gboolean
 pigeon_imap_fetch_one_body (PigeonImapProvider *self,
                             gint64              message_id,
@@ -932,10 +951,9 @@ pigeon_imap_fetch_one_body (PigeonImapProvider *self,
   PigeonStore *store = pigeon_provider_get_store (PIGEON_PROVIDER (self));
   g_autoptr(PigeonMessage) message = NULL;
   g_autoptr(PigeonFolder) folder = NULL;
-  g_autoptr(PigeonImapCommand) command = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) local_error = NULL;
   PigeonImapSession *session;
-  OneBody one = { 0 };
-  gboolean ok;
 
   message = pigeon_store_get_message (store, message_id, error);
   if (message == NULL)
@@ -959,22 +977,17 @@ pigeon_imap_fetch_one_body (PigeonImapProvider *self,
       return FALSE;
     }
 
-  one.uid = message->uid;
-  command = pigeon_imap_command_new ("UID FETCH");
-  pigeon_imap_command_add_text (command, " %u (UID BODY.PEEK[])", message->uid);
-  pigeon_imap_command_set_untagged_func (command, one_body_cb, &one);
-  if (!pigeon_imap_session_run (session, command, cancellable, error))
+  body = pigeon_imap_fetch_uid_body (session, message->uid, cancellable, &local_error);
+  if (local_error != NULL)
     {
-      g_clear_pointer (&one.body, g_bytes_unref);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (one.body == NULL)
+  if (body == NULL)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND,
                    _("The message is no longer on the server."));
       return FALSE;
     }
-  ok = pigeon_store_set_body (store, message_id, one.body, error);
-  g_bytes_unref (one.body);
-  return ok;
+  return pigeon_store_set_body (store, message_id, body, error);
 }

@@ -315,19 +315,12 @@ apply_expunge (PigeonImapProvider    *self,
 
 /* ------------------------------------------------------------------ append, once */
 
-typedef struct
-{
-  GArray *uids;    /* guint32, from SEARCH */
-  guint32 uid;     /* the one FETCH asks for */
-  GBytes *body;
-} Uploaded;
-
 static gboolean
 uploaded_search_cb (PigeonImapCommand  *command,
                     PigeonImapResponse *response,
                     gpointer            user_data)
 {
-  Uploaded *found = user_data;
+  GArray *uids = user_data;
 
   if (g_strcmp0 (response->name, "SEARCH") != 0)
     return FALSE;
@@ -337,26 +330,7 @@ uploaded_search_cb (PigeonImapCommand  *command,
 
       if (pigeon_imap_value_get_uint32 (pigeon_imap_response_get_arg (response, i), &uid) &&
           uid != 0)
-        g_array_append_val (found->uids, uid);
-    }
-  return TRUE;
-}
-
-static gboolean
-uploaded_body_cb (PigeonImapCommand  *command,
-                  PigeonImapResponse *response,
-                  gpointer            user_data)
-{
-  Uploaded *found = user_data;
-  PigeonImapFetch fetch;
-
-  if (g_strcmp0 (response->name, "FETCH") != 0)
-    return FALSE;
-  if (pigeon_imap_fetch_parse (response, &fetch) && fetch.uid == found->uid &&
-      fetch.body != NULL)
-    {
-      g_clear_pointer (&found->body, g_bytes_unref);
-      found->body = pigeon_imap_value_dup_bytes (fetch.body);
+        g_array_append_val (uids, uid);
     }
   return TRUE;
 }
@@ -408,8 +382,7 @@ find_uploaded (PigeonImapSession  *session,
   g_autofree char *field = pigeon_mime_get_field (data, "Message-ID");
   g_autofree char *id = field != NULL ? pigeon_mime_parse_message_ids (field, TRUE) : NULL;
   g_autoptr(PigeonImapCommand) search = NULL;
-  Uploaded found = { 0 };
-  gboolean ok = TRUE;
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   *uid = 0;
   /* Without a Message-ID, or one a plain SEARCH cannot carry, there is nothing to match. */
@@ -418,29 +391,32 @@ find_uploaded (PigeonImapSession  *session,
   if (!pigeon_imap_ensure_selected (session, folder, cancellable, error))
     return FALSE;
 
-  found.uids = g_array_new (FALSE, FALSE, sizeof (guint32));
   search = pigeon_imap_command_new ("UID SEARCH");
   pigeon_imap_command_add_text (search, " HEADER Message-ID ");
   pigeon_imap_command_add_astring (search, id);
-  pigeon_imap_command_set_untagged_func (search, uploaded_search_cb, &found);
-  ok = pigeon_imap_session_run (session, search, cancellable, error);
-  for (guint i = 0; ok && *uid == 0 && i < found.uids->len && i < MAX_UPLOADED_CANDIDATES; i++)
+  pigeon_imap_command_set_untagged_func (search, uploaded_search_cb, uids);
+  if (!pigeon_imap_session_run (session, search, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < uids->len && i < MAX_UPLOADED_CANDIDATES; i++)
     {
-      g_autoptr(PigeonImapCommand) fetch = pigeon_imap_command_new ("UID FETCH");
+      guint32 candidate = g_array_index (uids, guint32, uids->len - 1 - i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GBytes) body = pigeon_imap_fetch_uid_body (session, candidate, cancellable,
+                                                           &local_error);
 
-      found.uid = g_array_index (found.uids, guint32, found.uids->len - 1 - i);
-      pigeon_imap_command_add_text (fetch, " %u (UID BODY.PEEK[])", found.uid);
-      pigeon_imap_command_set_untagged_func (fetch, uploaded_body_cb, &found);
-      ok = pigeon_imap_session_run (session, fetch, cancellable, error);
-      if (ok && found.body != NULL && same_message (found.body, data))
+      if (local_error != NULL)
         {
-          *uid = found.uid;
-          *uidvalidity = pigeon_imap_session_get_selected (session)->uidvalidity;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
         }
-      g_clear_pointer (&found.body, g_bytes_unref);
+      if (body != NULL && same_message (body, data))
+        {
+          *uid = candidate;
+          *uidvalidity = pigeon_imap_session_get_selected (session)->uidvalidity;
+          break;
+        }
     }
-  g_array_unref (found.uids);
-  return ok;
+  return TRUE;
 }
 
 static gboolean

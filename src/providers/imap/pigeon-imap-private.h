@@ -62,6 +62,12 @@ gboolean           pigeon_imap_fetch_one_body    (PigeonImapProvider *self,
                                                   gint64              message_id,
                                                   GCancellable       *cancellable,
                                                   GError            **error);
+/* The whole message UID of the mailbox selected on SESSION; NULL without an error when the
+ * server has no such message. */
+GBytes            *pigeon_imap_fetch_uid_body    (PigeonImapSession  *session,
+                                                  guint32             uid,
+                                                  GCancellable       *cancellable,
+                                                  GError            **error);
 /* Fetches the envelopes of UIDS of FOLDER, selected on SESSION, into the store as the
  * folder sync does (newest first, pipelined, a transaction per batch); sorts UIDS. */
 gboolean           pigeon_imap_fetch_envelopes   (PigeonImapProvider *self,

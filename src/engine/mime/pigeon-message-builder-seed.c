@@ -10,7 +10,7 @@
 
 #include "pigeon-error.h"
 #include "pigeon-message-builder.h"
-#include "pigeon-mime.h"
+#include "pigeon-mime-private.h"
 
 /* ------------------------------------------------------------------ messages given whole */
 
@@ -48,16 +48,6 @@ header_end (const GByteArray *crlf)
     if (memcmp (crlf->data + i, "\r\n\r\n", 4) == 0)
       return i + 2;
   return crlf->len;
-}
-
-static gboolean
-field_is (const guint8 *line,
-          gsize         length,
-          const char   *name)
-{
-  gsize n = strlen (name);
-
-  return length > n && line[n] == ':' && g_ascii_strncasecmp ((const char *) line, name, n) == 0;
 }
 
 static void
@@ -160,11 +150,11 @@ pigeon_message_prepare_for_sending (GBytes      *raw,
         }
       while (stop < end && (crlf->data[stop] == ' ' || crlf->data[stop] == '\t'));
 
-      if (field_is (crlf->data + start, stop - start, "Date"))
+      if (pigeon_mime_field_is (crlf->data + start, stop - start, "Date"))
         has_date = TRUE;
-      else if (field_is (crlf->data + start, stop - start, "Message-ID"))
+      else if (pigeon_mime_field_is (crlf->data + start, stop - start, "Message-ID"))
         has_id = TRUE;
-      else if (field_is (crlf->data + start, stop - start, "From"))
+      else if (pigeon_mime_field_is (crlf->data + start, stop - start, "From"))
         has_from = TRUE;
       g_byte_array_append (out, crlf->data + start, stop - start);
       start = stop;

@@ -11,4 +11,9 @@ G_BEGIN_DECLS
 void            pigeon_mime_fill_envelope       (GMimeMessage  *message,
                                                  PigeonMessage *out);
 
+/* Whether LINE (LENGTH bytes: a header field with its folded lines) is the field NAME. */
+gboolean        pigeon_mime_field_is            (const guint8  *line,
+                                                 gsize          length,
+                                                 const char    *name);
+
 G_END_DECLS

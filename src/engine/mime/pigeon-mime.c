@@ -224,11 +224,10 @@ pigeon_mime_parse_message_ids (const char *text,
   return g_string_free (out, FALSE);
 }
 
-/* Whether LINE (LENGTH bytes, a whole field with its folded lines) is the field NAME. */
-static gboolean
-field_is (const guint8 *line,
-          gsize         length,
-          const char   *name)
+gboolean
+pigeon_mime_field_is (const guint8 *line,
+                      gsize         length,
+                      const char   *name)
 {
   gsize n = strlen (name);
 
@@ -285,7 +284,7 @@ find_field_cb (const guint8 *data,
   gsize n = strlen (find->name);
   GString *value;
 
-  if (!field_is (data + start, stop - start, find->name))
+  if (!pigeon_mime_field_is (data + start, stop - start, find->name))
     return TRUE;
   /* unfolded: line ends go, the blanks that follow them stay */
   value = g_string_sized_new (stop - start);
@@ -325,7 +324,7 @@ drop_field_cb (const guint8 *data,
 {
   DropField *drop = user_data;
 
-  if (field_is (data + start, stop - start, drop->name))
+  if (pigeon_mime_field_is (data + start, stop - start, drop->name))
     {
       if (drop->out == NULL)
         {

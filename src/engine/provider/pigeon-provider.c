@@ -679,6 +679,19 @@ pigeon_provider_wait_for_changes (PigeonProvider *self,
                                                              error);
 }
 
+void
+pigeon_provider_take_changes (PigeonProvider *self,
+                              GArray         *folder_ids,
+                              gboolean       *elsewhere)
+{
+  g_return_if_fail (PIGEON_IS_PROVIDER (self));
+  g_return_if_fail (folder_ids != NULL && elsewhere != NULL);
+
+  *elsewhere = FALSE;
+  if (PIGEON_PROVIDER_GET_CLASS (self)->take_changes != NULL)
+    PIGEON_PROVIDER_GET_CLASS (self)->take_changes (self, folder_ids, elsewhere);
+}
+
 static int
 newest_first (gconstpointer a,
               gconstpointer b)

@@ -118,8 +118,15 @@ struct _PigeonProviderClass
                                 GArray          *message_ids,
                                 GCancellable    *cancellable,
                                 GError         **error);
+  /* After wait_for_changes returned: appends to FOLDER_IDS (gint64) the store ids of the
+   * folders the server said changed since the last call, the inbox among them; sets
+   * *ELSEWHERE when it named something only a full pass brings in (contacts, calendars,
+   * the folder list).  Optional: without it, a change brings the inbox up to date. */
+  void     (*take_changes)     (PigeonProvider  *self,
+                                GArray          *folder_ids,
+                                gboolean        *elsewhere);
 
-  gpointer padding[10];
+  gpointer padding[9];
 };
 
 /* Called by a provider's register function: puts TYPE on the extension point under
@@ -235,6 +242,11 @@ gboolean        pigeon_provider_wait_for_changes (PigeonProvider *self,
                                                   guint           timeout_seconds,
                                                   GCancellable   *cancellable,
                                                   GError        **error);
+/* Which folders changed (see the take_changes vfunc); nothing, and *ELSEWHERE FALSE, for a
+ * provider that cannot say. */
+void            pigeon_provider_take_changes    (PigeonProvider *self,
+                                                 GArray         *folder_ids,
+                                                 gboolean       *elsewhere);
 /* Server-side search (see the search vfunc): MESSAGE_IDS gets the store ids of the hits,
  * each once, newest first.  PIGEON_ERROR_UNSUPPORTED, with a sentence saying so, when the
  * provider cannot search on its server. */

@@ -506,8 +506,10 @@ sleep_on_cond (PigeonAccountSync *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* One push wait; a change (or the end of the wait) brings the inbox up to date.  A wait
- * ended by WAIT (the user asked for something) is no failure. */
+/* One push wait; then the folders the server said changed are brought up to date (the
+ * inbox when it did not say which, or when the wait simply ended), and a change only a
+ * full pass brings in makes one due at once.  A wait ended by WAIT (the user asked for
+ * something) is no failure. */
 static gboolean
 wait_for_push (PigeonAccountSync *self,
                GCancellable      *wait,
@@ -519,8 +521,9 @@ wait_for_push (PigeonAccountSync *self,
   g_autoptr(GError) wait_error = NULL;
   gulong a = g_cancellable_connect (wait, G_CALLBACK (cancel_other_cb), either, NULL);
   gulong b = g_cancellable_connect (cancellable, G_CALLBACK (cancel_other_cb), either, NULL);
+  g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean elsewhere = FALSE;
   gboolean ok;
-  gint64 inbox;
 
   ok = pigeon_provider_wait_for_changes (self->sync_provider, seconds, either, &wait_error);
   g_cancellable_disconnect (wait, a);
@@ -532,8 +535,25 @@ wait_for_push (PigeonAccountSync *self,
       g_propagate_error (error, g_steal_pointer (&wait_error));
       return FALSE;
     }
-  inbox = inbox_id (self);
-  return inbox == 0 || sync_one (self, inbox, NULL, PIGEON_SYNC_FLAGS_BODIES, cancellable, error);
+  pigeon_provider_take_changes (self->sync_provider, changed, &elsewhere);
+  if (elsewhere)
+    {
+      g_mutex_lock (&self->lock);
+      self->retry = TRUE;
+      g_mutex_unlock (&self->lock);
+    }
+  if (changed->len == 0)
+    {
+      gint64 inbox = inbox_id (self);
+
+      if (inbox != 0)
+        g_array_append_val (changed, inbox);
+    }
+  for (guint i = 0; i < changed->len; i++)
+    if (!sync_one (self, g_array_index (changed, gint64, i), NULL, PIGEON_SYNC_FLAGS_BODIES,
+                   cancellable, error))
+      return FALSE;
+  return TRUE;
 }
 
 /* Waits for the server (push) or the clock, serving the user's requests, until the next

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "pigeon-error.h"
 #include "pigeon-imap-private.h"
@@ -14,6 +15,13 @@
 /* Without IDLE, the inbox is asked with NOOP this often. */
 #define NOOP_INTERVAL_SECONDS 60
 
+/* What the idle session watches besides the inbox it examines, where the server offers
+ * NOTIFY (RFC 5465): new and removed messages in every personal mailbox, reported as
+ * STATUS responses.  Flag changes elsewhere are left to the next full pass. */
+#define NOTIFY_EVENTS \
+  "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) " \
+  "(personal (MessageNew MessageExpunge))"
+
 static void
 idle_unsolicited_cb (PigeonImapSession  *session,
                      PigeonImapResponse *response,
@@ -21,10 +29,59 @@ idle_unsolicited_cb (PigeonImapSession  *session,
 {
   PigeonImapProvider *self = user_data;
   const char *name = response->name;
+  char *mailbox = NULL;
 
   if (g_strcmp0 (name, "EXISTS") == 0 || g_strcmp0 (name, "EXPUNGE") == 0 ||
       g_strcmp0 (name, "FETCH") == 0 || g_strcmp0 (name, "VANISHED") == 0)
-    self->idle_changed = TRUE;
+    mailbox = g_strdup (pigeon_imap_session_get_selected (session)->mailbox);
+  else if (g_strcmp0 (name, "STATUS") == 0 && pigeon_imap_response_get_n_args (response) > 0)
+    mailbox = pigeon_imap_value_dup_string (pigeon_imap_response_get_arg (response, 0));
+  else
+    return;
+  self->idle_changed = TRUE;
+  /* bounded: a server naming endless mailboxes gets a full pass's worth, no more */
+  if (mailbox != NULL && g_hash_table_size (self->idle_mailboxes) < 1000)
+    g_hash_table_add (self->idle_mailboxes, mailbox);
+  else
+    g_free (mailbox);
+}
+
+static gboolean
+same_mailbox (const char *a,
+              const char *b)
+{
+  /* INBOX is INBOX in any case (RFC 3501 §5.1) */
+  if (g_ascii_strcasecmp (a, "INBOX") == 0)
+    return g_ascii_strcasecmp (b, "INBOX") == 0;
+  return strcmp (a, b) == 0;
+}
+
+void
+pigeon_imap_take_changes (PigeonImapProvider *self,
+                          GArray             *folder_ids)
+{
+  PigeonStore *store = pigeon_provider_get_store (PIGEON_PROVIDER (self));
+  g_autoptr(GPtrArray) folders = NULL;
+  GHashTableIter iter;
+  gpointer mailbox;
+
+  if (self->idle == NULL || g_hash_table_size (self->idle_mailboxes) == 0)
+    return;
+  folders = pigeon_store_list_folders (store, NULL);
+  for (guint i = 0; folders != NULL && i < folders->len; i++)
+    {
+      PigeonFolder *folder = g_ptr_array_index (folders, i);
+      g_autofree char *name = pigeon_imap_folder_mailbox (self->idle, folder);
+
+      g_hash_table_iter_init (&iter, self->idle_mailboxes);
+      while (g_hash_table_iter_next (&iter, &mailbox, NULL))
+        if (same_mailbox (mailbox, name))
+          {
+            g_array_append_val (folder_ids, folder->id);
+            break;
+          }
+    }
+  g_hash_table_remove_all (self->idle_mailboxes);
 }
 
 static gboolean
@@ -64,6 +121,25 @@ ensure_idle_session (PigeonImapProvider *self,
   pigeon_imap_session_set_unsolicited_func (session, idle_unsolicited_cb, self);
   if (!pigeon_imap_session_select (session, mailbox, TRUE, NULL, NULL, NULL, cancellable, error))
     return NULL;
+  if (pigeon_imap_session_has_capability (session, "NOTIFY"))
+    {
+      g_autoptr(PigeonImapCommand) notify = pigeon_imap_command_new (NOTIFY_EVENTS);
+      g_autoptr(GError) notify_error = NULL;
+
+      /* A refusal leaves plain IDLE on the inbox; a broken connection is a failure. */
+      if (!pigeon_imap_session_run (session, notify, cancellable, &notify_error))
+        {
+          PigeonImapStatus status = pigeon_imap_command_get_status (notify);
+
+          if (status != PIGEON_IMAP_STATUS_NO && status != PIGEON_IMAP_STATUS_BAD)
+            {
+              g_propagate_error (error, g_steal_pointer (&notify_error));
+              return NULL;
+            }
+          g_debug ("The server refused NOTIFY, only the inbox is watched: %s",
+                   notify_error->message);
+        }
+    }
   self->idle = g_steal_pointer (&session);
   return self->idle;
 }

@@ -21,7 +21,8 @@ struct _PigeonImapProvider
 
   PigeonImapSession *work;     /* folder list, folder sync, bodies, changes */
   PigeonImapSession *idle;     /* IDLE on the inbox, opened by wait_for_changes */
-  gboolean idle_changed;       /* the idle session saw the inbox change */
+  gboolean idle_changed;       /* the idle session saw a change */
+  GHashTable *idle_mailboxes;  /* raw names of the mailboxes it saw change (set) */
 
   char *personal_prefix;       /* NAMESPACE: personal namespace prefix ("" or "INBOX.") */
   char *personal_delimiter;
@@ -103,5 +104,7 @@ gboolean           pigeon_imap_wait_for_changes  (PigeonImapProvider *self,
                                                   guint               timeout_seconds,
                                                   GCancellable       *cancellable,
                                                   GError            **error);
+void               pigeon_imap_take_changes      (PigeonImapProvider *self,
+                                                  GArray             *folder_ids);
 
 G_END_DECLS

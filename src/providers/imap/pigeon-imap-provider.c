@@ -20,7 +20,10 @@
  *     answers of the first are being stored.
  *   - "idle": opened by wait_for_changes only; it EXAMINEs the inbox and sits in IDLE
  *     (renewed every 25 minutes, before servers drop idle clients), so new mail is seen
- *     within a second or two while the work session is busy or idle.
+ *     within a second or two while the work session is busy or idle.  Where the server
+ *     offers NOTIFY it also watches every personal mailbox: mail arriving in another
+ *     folder (filed there by a server-side filter, or by another client) is reported as a
+ *     STATUS, and take_changes names that folder to the scheduler.
  * The scheduler (src/engine/sync/) runs one instance for syncing and, for providers whose
  * server keeps mail, a second one for queued changes and bodies the user asked for, so an
  * account uses at most three connections.  A session that sees a malformed or hostile
@@ -135,6 +138,14 @@ pigeon_imap_provider_apply_op (PigeonProvider        *provider,
   return release_on_failure (self, pigeon_imap_apply_op (self, op, cancellable, error));
 }
 
+static void
+pigeon_imap_provider_take_changes (PigeonProvider *provider,
+                                   GArray         *folder_ids,
+                                   gboolean       *elsewhere)
+{
+  pigeon_imap_take_changes (PIGEON_IMAP_PROVIDER (provider), folder_ids);
+}
+
 static gboolean
 pigeon_imap_provider_wait_for_changes (PigeonProvider *provider,
                                        guint           timeout_seconds,
@@ -171,6 +182,7 @@ pigeon_imap_provider_finalize (GObject *object)
   g_free (self->personal_prefix);
   g_free (self->personal_delimiter);
   g_hash_table_unref (self->status);
+  g_hash_table_unref (self->idle_mailboxes);
 
   G_OBJECT_CLASS (pigeon_imap_provider_parent_class)->finalize (object);
 }
@@ -201,6 +213,7 @@ pigeon_imap_provider_class_init (PigeonImapProviderClass *klass)
   provider_class->apply_op = pigeon_imap_provider_apply_op;
   provider_class->wait_for_changes = pigeon_imap_provider_wait_for_changes;
   provider_class->search = pigeon_imap_provider_search;
+  provider_class->take_changes = pigeon_imap_provider_take_changes;
 
   pigeon_mime_init ();
 }
@@ -209,6 +222,7 @@ static void
 pigeon_imap_provider_init (PigeonImapProvider *self)
 {
   self->status = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->idle_mailboxes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void

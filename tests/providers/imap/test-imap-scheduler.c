@@ -110,6 +110,41 @@ test_push (Fixture      *fixture,
                   (g_get_monotonic_time () - delivered) / 1e6);
 }
 
+static gboolean
+archive_has_expected (Fixture *fixture)
+{
+  g_autoptr(PigeonFolder) archive = pigeon_store_get_folder_by_path (fixture->imap.store,
+                                                                     "Archive", NULL);
+
+  return archive != NULL && archive->total == expected_count;
+}
+
+/* Mail filed into another folder (a server-side filter, another client) is reported over
+ * NOTIFY while idle and synced at once, without waiting for the next full pass. */
+static void
+test_push_other_folder (Fixture      *fixture,
+                        gconstpointer data)
+{
+  static const char message[] =
+    "From: a@example.test\r\nTo: b@example.test\r\nSubject: Filed away\r\n"
+    "Message-ID: <scheduler-notify@peer>\r\n\r\nhello\r\n";
+  gint64 filed;
+
+  start (fixture);
+  expected_count = 0;
+  g_assert_true (wait_for (fixture, inbox_has_expected, 20));
+  g_assert_true (wait_for (fixture, archive_has_expected, 20));
+  g_usleep (500 * 1000);     /* into IDLE */
+
+  filed = g_get_monotonic_time ();
+  g_free (imap_peer (&fixture->imap, (const char *[]) { "append", "Archive", NULL }, message));
+  expected_count = 1;
+  /* the next full pass is minutes away: only push can bring it this soon */
+  g_assert_true (wait_for (fixture, archive_has_expected, 10));
+  g_test_message ("filed mail in the store %.2f s after it arrived",
+                  (g_get_monotonic_time () - filed) / 1e6);
+}
+
 static char *flagged_uid_line;
 
 static gboolean
@@ -206,6 +241,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/imap/scheduler/" path, Fixture, NULL, setup, func, teardown)
   ADD ("push", test_push);
+  ADD ("push-other-folder", test_push_other_folder);
   ADD ("local-change-reaches-server", test_local_change_reaches_server);
   ADD ("wrong-password", test_wrong_password);
   ADD ("quota", test_quota);

@@ -14,6 +14,10 @@
 #define SECONDS_PER_DAY 86400
 #define ALL_WEEKDAYS 0x7f
 #define TZ_INFO_SIZE 172
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: times outside are clamped, so sums of
+ * times and durations cannot overflow */
+#define MIN_TIME G_GINT64_CONSTANT (-62135596800)
+#define MAX_TIME G_GINT64_CONSTANT (253402300799)
 
 void
 pigeon_event_exception_clear (gpointer data)
@@ -472,9 +476,9 @@ add_moved (Expansion *e,
         }
       else if (!occurrence_times (e, julian, &original, &original_end))
         continue;
-      start = ex->starts_at != 0 ? ex->starts_at : original;
+      start = ex->starts_at != 0 ? CLAMP (ex->starts_at, MIN_TIME, MAX_TIME) : original;
       if (ex->ends_at != 0)
-        end = ex->ends_at;
+        end = CLAMP (ex->ends_at, MIN_TIME, MAX_TIME);
       else
         end = start + (original_end - original);
       if (overlaps (e, start, end))
@@ -580,7 +584,8 @@ pigeon_recurrence_expand (const PigeonRecurrence     *rule,
   e.max = MIN (max, PIGEON_RECURRENCE_MAX_EXPANDED);
   e.from = from;
   e.to = to;
-  ends_at = MAX (starts_at, ends_at);
+  starts_at = CLAMP (starts_at, MIN_TIME, MAX_TIME);
+  ends_at = CLAMP (ends_at, starts_at, MAX_TIME);
   if (e.max == 0 || from >= to)
     return e.out;
 

@@ -36,6 +36,7 @@ typedef struct
   guint              limit;
   GPtrArray         *out;
   gint64             to;
+  guint              per_event;
 } EventArgs;
 
 static gboolean
@@ -464,7 +465,8 @@ expand_series (const PigeonEvent *series,
     }
   occurrences = pigeon_recurrence_expand (series->recurrence, tz, series->starts_at,
                                           series->ends_at, series->all_day, exceptions,
-                                          n_exceptions, args->from, args->to, args->limit);
+                                          n_exceptions, args->from, args->to,
+                                          MIN (args->limit, args->per_event));
   for (guint i = 0; i < occurrences->len; i++)
     g_ptr_array_add (args->out,
                      occurrence_new (series, &g_array_index (occurrences, PigeonOccurrence, i)));
@@ -507,10 +509,11 @@ pigeon_store_list_event_occurrences (PigeonStore *self,
                                      gint64       from,
                                      gint64       to,
                                      guint        limit,
+                                     guint        per_event,
                                      GError     **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_event_free);
-  EventArgs args = { NULL, NULL, FALSE, from, 0, out, to };
+  EventArgs args = { NULL, NULL, FALSE, from, 0, out, to, per_event != 0 ? per_event : G_MAXUINT };
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), NULL);
 
@@ -530,5 +533,5 @@ pigeon_store_list_upcoming_events (PigeonStore *self,
                                    guint        limit,
                                    GError     **error)
 {
-  return pigeon_store_list_event_occurrences (self, from, G_MAXINT64, limit, error);
+  return pigeon_store_list_event_occurrences (self, from, G_MAXINT64, limit, 0, error);
 }

@@ -54,11 +54,13 @@ GPtrArray *pigeon_store_list_upcoming_events    (PigeonStore       *self,
                                                  gint64             from,
                                                  guint              limit,
                                                  GError           **error);
-/* The same for the occurrences that overlap [FROM, TO). */
+/* The same for the occurrences that overlap [FROM, TO), with at most PER_EVENT (0: no
+ * more than LIMIT) of each recurring event, so a daily one leaves room for the others. */
 GPtrArray *pigeon_store_list_event_occurrences  (PigeonStore       *self,
                                                  gint64             from,
                                                  gint64             to,
                                                  guint              limit,
+                                                 guint              per_event,
                                                  GError           **error);
 
 G_END_DECLS

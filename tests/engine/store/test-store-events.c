@@ -122,7 +122,7 @@ test_window_and_update (StoreFixture *f,
 
   put (f->store, weekly);
   /* four weeks ahead: this week's, the moved one, the fourth week's */
-  window = pigeon_store_list_event_occurrences (f->store, now, now + 4 * WEEK, 0, &error);
+  window = pigeon_store_list_event_occurrences (f->store, now, now + 4 * WEEK, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (window->len, ==, 3);
 
@@ -131,7 +131,7 @@ test_window_and_update (StoreFixture *f,
   g_clear_pointer (&weekly->exceptions, g_array_unref);
   put (f->store, weekly);
   g_assert_cmpint (test_query_int (f->store, "SELECT count(*) FROM event_exceptions"), ==, 0);
-  after = pigeon_store_list_event_occurrences (f->store, now, now + 4 * WEEK, 0, &error);
+  after = pigeon_store_list_event_occurrences (f->store, now, now + 4 * WEEK, 0, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (after->len, ==, 1);
 
@@ -171,6 +171,13 @@ test_bad_rule_in_store (StoreFixture *f,
   all = pigeon_store_list_upcoming_events (f->store, now, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, PIGEON_RECURRENCE_MAX_EXPANDED);
+
+  /* three of the daily one leave room for the one after them */
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = pigeon_store_list_event_occurrences (f->store, now, G_MAXINT64, 10, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 4);
+  g_assert_cmpstr (((PigeonEvent *) g_ptr_array_index (all, 3))->subject, ==, "Stand-up");
 }
 
 /* An event a store of schema 1 held is still listed after the migration, as a single one

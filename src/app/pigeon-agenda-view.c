@@ -45,7 +45,7 @@ day_text (GDateTime *start,
   if (ahead < 2 * G_TIME_SPAN_DAY)
     return g_strdup (_("Tomorrow"));
   /* Translators: the day of an event in the agenda, see strftime(3) */
-  return g_date_time_format (start, _("%a %e %b"));
+  return g_date_time_format (start, _("%a %-d %b"));
 }
 
 static char *

@@ -82,7 +82,7 @@ def day_text(when):
         return "Today"
     if days == 1:
         return "Tomorrow"
-    return when.strftime("%a %e %b")
+    return when.strftime("%a %-d %b")
 
 
 def recurring_event_shows():

@@ -395,7 +395,11 @@ first_period (const Expansion *e,
 
   if (rule->occurrences > 0 || e->from <= starts_at)
     return 0;
-  span_days = (e->from - starts_at) / SECONDS_PER_DAY;
+  /* an occurrence that began before FROM may still be running: look a duration earlier
+   * (both times lie within MIN_TIME…MAX_TIME here, so this cannot overflow) */
+  span_days = (MIN (e->from, MAX_TIME) - starts_at - e->duration) / SECONDS_PER_DAY - 1;
+  if (span_days <= 0)
+    return 0;
   switch (rule->type)
     {
     case PIGEON_RECURRENCE_DAILY:

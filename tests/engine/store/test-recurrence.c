@@ -584,6 +584,21 @@ test_ancient_start (void)
   g_assert_cmpstr (got, ==, "2025-06-01 07:00+60, 2025-06-02 07:00+60");
 }
 
+/* Occurrences that began before the window and still run are in it, however long ago the
+ * series began. */
+static void
+test_running_occurrence (void)
+{
+  PigeonRecurrence rule = rule_of (PIGEON_RECURRENCE_DAILY, 1);
+  g_autofree char *got = NULL;
+
+  g_assert_true (pigeon_recurrence_normalize (&rule));
+  got = expand (&rule, UTC, "2020-01-01T09:00:00", 3 * 24 * 60, FALSE, NULL, 0,
+                at (UTC, "2025-06-10T12:00:00"), at (UTC, "2025-06-10T13:00:00"), 10);
+  g_assert_cmpstr (got, ==, "2025-06-08 09:00+4320, 2025-06-09 09:00+4320, "
+                            "2025-06-10 09:00+4320");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -607,6 +622,7 @@ main (int   argc,
   g_test_add_func ("/recurrence/malformed", test_malformed);
   g_test_add_func ("/recurrence/long-past-start", test_long_past_start);
   g_test_add_func ("/recurrence/ancient-start", test_ancient_start);
+  g_test_add_func ("/recurrence/running-occurrence", test_running_occurrence);
 
   return g_test_run ();
 }

@@ -9,6 +9,8 @@
 #include "pigeon-store-events.h"
 
 #define MAX_EVENTS       50
+/* the next few dates of a recurring event, not a year of a weekly meeting */
+#define MAX_PER_SERIES   3
 #define RELOAD_SECONDS   60
 
 struct _PigeonAgendaView
@@ -43,7 +45,7 @@ day_text (GDateTime *start,
   if (ahead < 2 * G_TIME_SPAN_DAY)
     return g_strdup (_("Tomorrow"));
   /* Translators: the day of an event in the agenda, see strftime(3) */
-  return g_date_time_format (start, _("%a %e %b"));
+  return g_date_time_format (start, _("%a %-d %b"));
 }
 
 static char *
@@ -75,6 +77,61 @@ label_new (const char *text,
   return label;
 }
 
+/* "repeats weekly", "repeats every 2 weeks"… for the marker of a recurring event. */
+static char *
+repeats_text (const PigeonRecurrence *rule)
+{
+  guint n = MAX (rule->interval, 1);
+
+  switch (rule->type)
+    {
+    case PIGEON_RECURRENCE_DAILY:
+      if (rule->day_of_week != 0)
+        return g_strdup (_("repeats on weekdays"));
+      return n == 1 ? g_strdup (_("repeats daily"))
+                    : g_strdup_printf (ngettext ("repeats every %u day", "repeats every %u days",
+                                                 n), n);
+    case PIGEON_RECURRENCE_WEEKLY:
+      return n == 1 ? g_strdup (_("repeats weekly"))
+                    : g_strdup_printf (ngettext ("repeats every %u week",
+                                                 "repeats every %u weeks", n), n);
+    case PIGEON_RECURRENCE_MONTHLY:
+    case PIGEON_RECURRENCE_MONTHLY_NTH:
+      return n == 1 ? g_strdup (_("repeats monthly"))
+                    : g_strdup_printf (ngettext ("repeats every %u month",
+                                                 "repeats every %u months", n), n);
+    case PIGEON_RECURRENCE_YEARLY:
+    case PIGEON_RECURRENCE_YEARLY_NTH:
+    default:
+      return n == 1 ? g_strdup (_("repeats yearly"))
+                    : g_strdup_printf (ngettext ("repeats every %u year",
+                                                 "repeats every %u years", n), n);
+    }
+}
+
+/* The subject, with a marker after it when the event repeats. */
+static GtkWidget *
+subject_new (const char *subject,
+             const char *repeats)
+{
+  GtkWidget *box, *icon;
+  g_autofree char *capitalized = NULL;
+
+  if (repeats == NULL)
+    return label_new (subject, "pigeon-agenda-subject");
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_container_add (GTK_CONTAINER (box), label_new (subject, "pigeon-agenda-subject"));
+  icon = gtk_image_new_from_icon_name ("media-playlist-repeat-symbolic", GTK_ICON_SIZE_MENU);
+  gtk_style_context_add_class (gtk_widget_get_style_context (icon), "dim-label");
+  capitalized = g_strdup_printf ("%c%s", g_ascii_toupper (*repeats), repeats + 1);
+  gtk_widget_set_tooltip_text (icon, capitalized);
+  atk_object_set_name (gtk_widget_get_accessible (icon), capitalized);
+  gtk_widget_show (icon);
+  gtk_container_add (GTK_CONTAINER (box), icon);
+  gtk_widget_show (box);
+  return box;
+}
+
 static GtkWidget *
 row_new (const PigeonEvent *event,
          GDateTime         *now)
@@ -85,6 +142,8 @@ row_new (const PigeonEvent *event,
   g_autofree char *when = time_text (event, start, end);
   g_autofree char *heading = g_strdup_printf ("%s · %s", day, when);
   g_autofree char *accessible = NULL;
+  g_autofree char *repeats = event->recurrence != NULL ? repeats_text (event->recurrence) : NULL;
+  g_autofree char *title = NULL;
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   const char *subject = event->subject != NULL && *event->subject != '\0'
@@ -92,16 +151,18 @@ row_new (const PigeonEvent *event,
 
   gtk_container_set_border_width (GTK_CONTAINER (box), 6);
   gtk_container_add (GTK_CONTAINER (box), label_new (heading, "dim-label"));
-  gtk_container_add (GTK_CONTAINER (box), label_new (subject, "pigeon-agenda-subject"));
+  gtk_container_add (GTK_CONTAINER (box), subject_new (subject, repeats));
   if (event->location != NULL && *event->location != '\0')
     gtk_container_add (GTK_CONTAINER (box), label_new (event->location, "dim-label"));
   gtk_widget_show (box);
   gtk_container_add (GTK_CONTAINER (row), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  /* Translators: an event's subject and how it repeats: "Weekly sync, repeats weekly" */
+  title = repeats != NULL ? g_strdup_printf (_("%s, %s"), subject, repeats) : g_strdup (subject);
   if (event->location != NULL && *event->location != '\0')
-    accessible = g_strdup_printf ("%s, %s, %s", subject, heading, event->location);
+    accessible = g_strdup_printf ("%s, %s, %s", title, heading, event->location);
   else
-    accessible = g_strdup_printf ("%s, %s", subject, heading);
+    accessible = g_strdup_printf ("%s, %s", title, heading);
   atk_object_set_name (gtk_widget_get_accessible (row), accessible);
   gtk_widget_show (row);
   return row;
@@ -123,8 +184,9 @@ pigeon_agenda_view_reload (PigeonAgendaView *self)
 
   /* a few rows through the read connection: cheap enough for the UI thread */
   if (self->store != NULL)
-    events = pigeon_store_list_upcoming_events (self->store, g_date_time_to_unix (now),
-                                                MAX_EVENTS, &error);
+    events = pigeon_store_list_event_occurrences (self->store, g_date_time_to_unix (now),
+                                                  G_MAXINT64, MAX_EVENTS, MAX_PER_SERIES,
+                                                  &error);
   if (error != NULL)
     g_warning ("Could not read the agenda: %s", error->message);
   for (guint i = 0; events != NULL && i < events->len; i++)

@@ -12,7 +12,8 @@ G_DECLARE_FINAL_TYPE (PigeonAgendaView, pigeon_agenda_view, PIGEON, AGENDA_VIEW,
 
 /*
  * A read-only agenda: the next events of an account's calendars (the store's events table,
- * filled by providers with PIGEON_PROVIDER_CAP_CALENDAR), soonest first.  It reloads when
+ * filled by providers with PIGEON_PROVIDER_CAP_CALENDAR), soonest first; a recurring event
+ * at each of its next few dates, marked as repeating.  It reloads when
  * the store reports a sync and once a minute, so "today" and "tomorrow" stay true.
  */
 GtkWidget *pigeon_agenda_view_new       (void);

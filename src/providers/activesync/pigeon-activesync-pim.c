@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "pigeon-activesync-private.h"
 #include "pigeon-error.h"
@@ -179,6 +180,90 @@ calendar_options (EasSyncTarget *target,
   pigeon_eas_node_add_text (preference, "AirSyncBase:TruncationSize", "2048");
 }
 
+/* A number from the server, kept within what pigeon_recurrence_normalize() can judge. */
+static gint
+find_small_int (const PigeonEasNode *node,
+                const char          *tag,
+                gint                 fallback)
+{
+  return (gint) CLAMP (pigeon_eas_node_find_int (node, tag, fallback), -1, 100000);
+}
+
+/* Calendar:Recurrence; NULL when absent or a rule nobody could follow (the event then keeps
+ * its first occurrence only). */
+static PigeonRecurrence *
+parse_recurrence (const PigeonEasNode *node)
+{
+  g_autofree PigeonRecurrence *rule = NULL;
+
+  if (node == NULL)
+    return NULL;
+  rule = g_new0 (PigeonRecurrence, 1);
+  rule->type = find_small_int (node, "Calendar:Type", -1);
+  rule->interval = find_small_int (node, "Calendar:Interval", 1);
+  rule->until = pigeon_activesync_parse_date (pigeon_eas_node_find_text (node, "Calendar:Until"));
+  rule->occurrences = find_small_int (node, "Calendar:Occurrences", 0);
+  rule->day_of_week = find_small_int (node, "Calendar:DayOfWeek", 0);
+  rule->day_of_month = find_small_int (node, "Calendar:DayOfMonth", 0);
+  rule->week_of_month = find_small_int (node, "Calendar:WeekOfMonth", 0);
+  rule->month_of_year = find_small_int (node, "Calendar:MonthOfYear", 0);
+  rule->first_day_of_week = find_small_int (node, "Calendar:FirstDayOfWeek", 0);
+  if (!pigeon_recurrence_normalize (rule))
+    {
+      g_debug ("A recurrence rule of type %d is not understood; keeping the first occurrence",
+               rule->type);
+      return NULL;
+    }
+  return g_steal_pointer (&rule);
+}
+
+/* Calendar:Exceptions: each Exception names the occurrence it changes by the start the
+ * rule gives it, and deletes it or carries its own times, subject and location. */
+static GArray *
+parse_exceptions (const PigeonEasNode *node)
+{
+  GArray *exceptions = pigeon_event_exceptions_new ();
+
+  for (guint i = 0; node != NULL && i < pigeon_eas_node_n_children (node) &&
+                    exceptions->len < PIGEON_RECURRENCE_MAX_EXCEPTIONS; i++)
+    {
+      PigeonEasNode *child = pigeon_eas_node_get_child (node, i);
+      PigeonEventException ex = { 0 };
+
+      if (!pigeon_eas_node_is (child, "Calendar:Exception"))
+        continue;
+      ex.original_start = pigeon_activesync_parse_date (
+        pigeon_eas_node_find_text (child, "Calendar:ExceptionStartTime"));
+      if (ex.original_start <= 0)
+        continue;
+      ex.deleted = pigeon_eas_node_find_int (child, "Calendar:Deleted", 0) == 1;
+      ex.starts_at = pigeon_activesync_parse_date (
+        pigeon_eas_node_find_text (child, "Calendar:StartTime"));
+      ex.ends_at = pigeon_activesync_parse_date (
+        pigeon_eas_node_find_text (child, "Calendar:EndTime"));
+      if (ex.ends_at != 0 && ex.starts_at != 0 && ex.ends_at < ex.starts_at)
+        ex.ends_at = ex.starts_at;
+      ex.subject = g_strdup (pigeon_eas_node_find_text (child, "Calendar:Subject"));
+      ex.location = g_strdup (pigeon_eas_node_find_text (child, "Calendar:Location"));
+      g_array_append_val (exceptions, ex);
+    }
+  return exceptions;
+}
+
+/* Calendar:TimeZone, a base64 Windows TIME_ZONE_INFORMATION, as a POSIX TZ rule; NULL
+ * (the local time zone) when absent or not one. */
+static char *
+parse_time_zone (const char *text)
+{
+  g_autofree guint8 *data = NULL;
+  gsize len = 0;
+
+  if (text == NULL || *text == '\0' || strlen (text) > 1024)
+    return NULL;
+  data = g_base64_decode (text, &len);
+  return pigeon_recurrence_time_zone_from_windows (data, len);
+}
+
 static gboolean
 put_event (PimTarget           *pt,
            const char          *server_id,
@@ -203,6 +288,10 @@ put_event (PimTarget           *pt,
   event->all_day = pigeon_eas_node_find_int (data, "Calendar:AllDayEvent", 0) == 1;
   event->body = g_strdup (pigeon_eas_node_find_text (
     pigeon_eas_node_find (data, "AirSyncBase:Body"), "AirSyncBase:Data"));
+  event->time_zone = parse_time_zone (pigeon_eas_node_find_text (data, "Calendar:TimeZone"));
+  event->recurrence = parse_recurrence (pigeon_eas_node_find (data, "Calendar:Recurrence"));
+  if (event->recurrence != NULL)
+    event->exceptions = parse_exceptions (pigeon_eas_node_find (data, "Calendar:Exceptions"));
   return pigeon_store_put_event (pt->store, event, error);
 }
 

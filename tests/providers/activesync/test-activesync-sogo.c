@@ -757,6 +757,75 @@ test_calendar_event (void)
   fixture_close (&f);
 }
 
+/* A weekly meeting created over CalDAV months ago, with one date cancelled (EXDATE): the
+ * store lists its next dates, each a week apart but for the cancelled one. */
+static void
+test_calendar_recurring (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) weekly = g_ptr_array_new ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  /* tomorrow 10:00 UTC is the 21st occurrence of a series that began 20 weeks before */
+  g_autoptr(GDateTime) next = g_date_time_new_utc (g_date_time_get_year (now),
+                                                   g_date_time_get_month (now),
+                                                   g_date_time_get_day_of_month (now), 10, 0, 0);
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (next, 1);
+  g_autoptr(GDateTime) first = g_date_time_add_weeks (tomorrow, -20);
+  g_autoptr(GDateTime) cancelled = g_date_time_add_weeks (tomorrow, 1);
+  g_autofree char *dtstart = g_date_time_format (first, "%Y%m%dT%H%M%SZ");
+  g_autofree char *exdate = g_date_time_format (cancelled, "%Y%m%dT%H%M%SZ");
+  static const char * const days[] = { "MO", "TU", "WE", "TH", "FR", "SA", "SU" };
+  const char *byday = days[g_date_time_get_day_of_week (first) - 1];
+  g_autofree char *file = g_build_filename (g_get_tmp_dir (), "pigeon-ivan-weekly.ics", NULL);
+  g_autofree char *url = g_strdup_printf ("%s/ivan/Calendar/personal/pigeon-weekly-1.ics",
+                                          env ("PIGEON_TEST_SOGO_DAV"));
+  g_autofree char *ics = NULL;
+  gint64 expected[] = {
+    g_date_time_to_unix (tomorrow),
+    g_date_time_to_unix (tomorrow) + 2 * 7 * 86400,
+    g_date_time_to_unix (tomorrow) + 3 * 7 * 86400,
+  };
+
+  ics = g_strdup_printf (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Pigeon//Test//EN\r\nBEGIN:VEVENT\r\n"
+    "UID:pigeon-weekly-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:%s\r\nDURATION:PT1H\r\n"
+    "RRULE:FREQ=WEEKLY;BYDAY=%s\r\nEXDATE:%s\r\nSUMMARY:Pigeon weekly sync\r\n"
+    "LOCATION:Room 9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    dtstart, byday, exdate);
+
+  fixture_connect (&f, "ivan");
+  g_file_set_contents (file, ics, -1, &error);
+  g_assert_no_error (error);
+  g_free (helper ("dav-put", url, "ivan", file, NULL));
+  sync_folder (&f, PIGEON_FOLDER_ROLE_INBOX);
+
+  events = pigeon_store_list_upcoming_events (f.store, g_date_time_to_unix (now), 20, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    {
+      PigeonEvent *event = g_ptr_array_index (events, i);
+
+      if (g_strcmp0 (event->subject, "Pigeon weekly sync") == 0)
+        g_ptr_array_add (weekly, event);
+    }
+  g_assert_cmpuint (weekly->len, >=, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      PigeonEvent *event = g_ptr_array_index (weekly, i);
+
+      g_test_message ("occurrence %u starts at %" G_GINT64_FORMAT, i, event->starts_at);
+      g_assert_cmpint (event->starts_at, ==, expected[i]);
+      g_assert_cmpint (event->ends_at, ==, expected[i] + 3600);
+      g_assert_cmpstr (event->location, ==, "Room 9");
+      g_assert_nonnull (event->recurrence);
+      g_assert_cmpint (event->recurrence->type, ==, PIGEON_RECURRENCE_WEEKLY);
+    }
+  g_unlink (file);
+  fixture_close (&f);
+}
+
 static void
 test_invalid_sync_key (void)
 {
@@ -917,6 +986,7 @@ main (int   argc,
   g_test_add_func ("/activesync/sogo/smart-forward", test_smart_forward);
   g_test_add_func ("/activesync/sogo/contact-completion", test_contact_completion);
   g_test_add_func ("/activesync/sogo/calendar-event", test_calendar_event);
+  g_test_add_func ("/activesync/sogo/calendar-recurring", test_calendar_recurring);
   g_test_add_func ("/activesync/sogo/push", test_push);
 
   return g_test_run ();

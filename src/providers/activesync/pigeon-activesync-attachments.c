@@ -141,6 +141,19 @@ valid_base64 (const char *text,
   return n % 4 == 0 && padding <= 2;
 }
 
+/* "type/subtype", as SOGo does not always manage ("(null)/(null)"). */
+static gboolean
+usable_content_type (const char *text)
+{
+  g_auto(GStrv) halves = NULL;
+
+  if (text == NULL || strchr (text, ' ') != NULL)
+    return FALSE;
+  halves = g_strsplit (text, "/", 2);
+  return halves[0] != NULL && halves[1] != NULL && *halves[0] != '\0' && *halves[1] != '\0' &&
+         strcmp (halves[0], "(null)") != 0 && strcmp (halves[1], "(null)") != 0;
+}
+
 GBytes *
 pigeon_activesync_attachment_parse (const PigeonEasNode  *reply,
                                     gsize                 max_size,
@@ -202,8 +215,7 @@ pigeon_activesync_attachment_parse (const PigeonEasNode  *reply,
     }
   content_type = pigeon_eas_node_find_text (properties, "AirSyncBase:ContentType");
   if (out_content_type != NULL)
-    *out_content_type = content_type != NULL && strchr (content_type, '/') != NULL
-                          ? g_strdup (content_type) : NULL;
+    *out_content_type = usable_content_type (content_type) ? g_strdup (content_type) : NULL;
   return g_bytes_new_take (decoded, decoded_len);
 
 too_big:

@@ -387,6 +387,20 @@ set_attachment_busy (PigeonMessageView *self,
     gtk_widget_set_tooltip_text (button, attachment->filename);
 }
 
+typedef struct
+{
+  PigeonStore *store;
+  gint64 message_id;
+  guint serial;
+} RawData;
+
+static void
+raw_data_free (RawData *data)
+{
+  g_clear_object (&data->store);
+  g_free (data);
+}
+
 /* From now on the attachment is here: later Saves and Opens use these bytes. */
 static void
 keep_downloaded (PigeonAttachment *attachment,
@@ -409,6 +423,60 @@ keep_downloaded (PigeonAttachment *attachment,
 }
 
 static void
+raw_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  RawData *data = task_data;
+  GError *error = NULL;
+  GBytes *raw = pigeon_store_get_body (data->store, data->message_id, &error);
+
+  if (raw != NULL)
+    g_task_return_pointer (task, raw, (GDestroyNotify) g_bytes_unref);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+raw_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PigeonMessageView *self = PIGEON_MESSAGE_VIEW (source);
+  RawData *data = g_task_get_task_data (G_TASK (result));
+  GBytes *raw = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (raw == NULL)
+    return;
+  if (data->serial != self->render_serial)
+    {
+      g_bytes_unref (raw);
+      return;
+    }
+  g_clear_pointer (&self->raw, g_bytes_unref);
+  self->raw = raw;
+}
+
+/* The stored message changed under the view (an attachment now in it): View Source shows
+ * the new bytes. */
+static void
+refresh_raw (PigeonMessageView *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, raw_read_cb, NULL);
+  RawData *data = g_new0 (RawData, 1);
+
+  data->store = g_object_ref (self->store);
+  data->message_id = self->message_id;
+  data->serial = self->render_serial;
+  g_task_set_source_tag (task, refresh_raw);
+  g_task_set_task_data (task, data, (GDestroyNotify) raw_data_free);
+  g_task_run_in_thread (task, raw_thread);
+}
+
+static void
 attachment_downloaded_cb (GObject      *source,
                           GAsyncResult *result,
                           gpointer      user_data)
@@ -424,8 +492,11 @@ attachment_downloaded_cb (GObject      *source,
     {
       g_hash_table_remove (self->downloads, GINT_TO_POINTER (download->index));
       if (bytes != NULL)
-        keep_downloaded (g_ptr_array_index (self->rendered->attachments, download->index),
-                         bytes);
+        {
+          keep_downloaded (g_ptr_array_index (self->rendered->attachments, download->index),
+                           bytes);
+          refresh_raw (self);
+        }
       set_attachment_busy (self, download->index, FALSE);
     }
   if (bytes == NULL)

@@ -150,6 +150,13 @@ def open_downloads_and_keeps():
         assert "MB" in button.name, button.name
         time.sleep(0.5)
         pt.screenshot("attachment-on-server", app.node)
+        # View Source shows what is stored, and says the attachment is still on the server.
+        pt.activate(pt.find(app.node, "Message Menu", role="toggle button"))
+        pt.activate(pt.find(app.node, "View Source", role="push button"))
+        source = pt.find(app.node, "Message source", role="text")
+        pt.wait_until(lambda: "X-Pigeon-Partial:" in source.text, what="the source text")
+        assert "message/external-body" in source.text
+        assert "report.pdf" in source.text
 
         pt.activate(button)
         pt.activate(pt.find(app.node, "Open", role="push button"))

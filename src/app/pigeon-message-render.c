@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pigeon-message-render.h"
+#include "pigeon-provider.h"
 
 /* Deeper quoting than this is drawn at this depth. */
 #define MAX_QUOTE_DEPTH 8
@@ -20,6 +21,7 @@ attachment_free (gpointer data)
 
   g_free (a->filename);
   g_free (a->content_type);
+  g_free (a->reference);
   g_clear_object (&a->part);
   g_free (a);
 }
@@ -313,6 +315,7 @@ typedef struct
   GPtrArray *attachments;
   GHashTable *cid_parts;
   guint      counter;
+  gboolean   on_server;
 } Walk;
 
 static char *
@@ -410,6 +413,34 @@ add_attachment (Walk        *walk,
   a->part = g_object_ref (object);
   a->inline_image = inline_image;
   g_ptr_array_add (walk->attachments, a);
+}
+
+/* A placeholder for an attachment still on the server: listed like the others, with the
+ * name, type and size the server gave. */
+static gboolean
+add_placeholder (Walk        *walk,
+                 GMimeObject *object)
+{
+  g_autofree char *reference = NULL;
+  g_autoptr(GMimeObject) real = NULL;
+  guint64 size = 0;
+  PigeonAttachment *a;
+  const char *filename;
+
+  if (!pigeon_provider_parse_placeholder (object, &reference, &size, &real))
+    return FALSE;
+  a = g_new0 (PigeonAttachment, 1);
+  filename = g_mime_part_get_filename (GMIME_PART (object));
+  walk->counter++;
+  a->filename = filename && *filename ? g_path_get_basename (filename)
+                                      : default_filename (real, walk->counter);
+  a->content_type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (real));
+  a->size = (gsize) size;
+  a->part = g_object_ref (object);
+  a->reference = g_steal_pointer (&reference);
+  g_ptr_array_add (walk->attachments, a);
+  walk->on_server = TRUE;
+  return TRUE;
 }
 
 static void
@@ -555,6 +586,8 @@ walk_object (Walk        *walk,
 {
   GMimeContentType *type = g_mime_object_get_content_type (object);
 
+  if (add_placeholder (walk, object))
+    return;
   if (GMIME_IS_MULTIPART (object))
     {
       /* Signed: the content is the first part; the signature is no attachment. */
@@ -645,6 +678,7 @@ pigeon_render_message (GMimeMessage *message,
   rendered->attachments = walk.attachments;
   rendered->cid_parts = walk.cid_parts;
   rendered->plain = !walk.body_is_html;
+  rendered->on_server = walk.on_server;
 
   for (guint i = 0; i < walk.inline_text->len; i++)
     g_string_append_printf (extra, "<hr>%s", (char *) g_ptr_array_index (walk.inline_text, i));

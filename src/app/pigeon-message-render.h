@@ -21,6 +21,10 @@ typedef struct
   gsize      size;           /* decoded size in bytes */
   GMimeObject *part;         /* the part (a message/rfc822 too), referenced */
   gboolean   inline_image;   /* also shown in the document */
+  /* Non-NULL when the content is still on the server: PART is then the placeholder (see
+   * PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE), SIZE the server's estimate, and this the
+   * reference that pigeon_session_fetch_attachment_async takes. */
+  char      *reference;
 } PigeonAttachment;
 
 typedef struct
@@ -30,6 +34,7 @@ typedef struct
   gboolean    has_remote;    /* refers to content outside the message */
   GPtrArray  *attachments;   /* PigeonAttachment* */
   GHashTable *cid_parts;     /* Content-ID (lower case, no brackets) -> GMimePart* */
+  gboolean    on_server;     /* some attachments are still on the server */
 } PigeonRenderedMessage;
 
 PigeonRenderedMessage *pigeon_render_message          (GMimeMessage *message,

@@ -48,6 +48,9 @@ struct _PigeonMessageView
   PigeonRenderedMessage *rendered;
   gboolean waiting_for_body;
   gboolean body_requested;
+  guint render_serial;        /* changes whenever RENDERED does */
+  GPtrArray *attachment_buttons;  /* borrowed, by attachment index */
+  GHashTable *downloads;      /* attachment index -> Download* (borrowed) */
   guint mark_read_source;
   double zoom;
 };
@@ -80,6 +83,7 @@ clear_attachments (PigeonMessageView *self)
 
   for (GList *l = children; l != NULL; l = l->next)
     gtk_widget_destroy (l->data);
+  g_ptr_array_set_size (self->attachment_buttons, 0);
   gtk_revealer_set_reveal_child (self->attachments_revealer, FALSE);
 }
 
@@ -122,6 +126,8 @@ reset (PigeonMessageView *self)
   g_clear_pointer (&self->message, pigeon_message_free);
   g_clear_pointer (&self->raw, g_bytes_unref);
   g_clear_pointer (&self->rendered, pigeon_rendered_message_free);
+  self->render_serial++;
+  g_hash_table_remove_all (self->downloads);
   self->message_id = 0;
   self->waiting_for_body = FALSE;
   self->body_requested = FALSE;
@@ -317,12 +323,11 @@ attachment_written_cb (GObject      *source,
 }
 
 static void
-write_attachment (PigeonMessageView *self,
-                  PigeonAttachment  *attachment,
-                  GFile             *file,
-                  gboolean           open)
+write_bytes (PigeonMessageView *self,
+             GBytes            *bytes,
+             GFile             *file,
+             gboolean           open)
 {
-  g_autoptr(GBytes) bytes = pigeon_render_part_bytes (attachment->part);
   WriteData *data = g_new0 (WriteData, 1);
 
   data->view = g_object_ref (self);
@@ -332,6 +337,224 @@ write_attachment (PigeonMessageView *self,
                                        open ? G_FILE_CREATE_PRIVATE
                                             : G_FILE_CREATE_REPLACE_DESTINATION,
                                        NULL, attachment_written_cb, data);
+}
+
+/* ------------------------------------------------------------------ attachments on the server */
+
+/* One download of an attachment still on the server, and where its bytes go. */
+typedef struct
+{
+  PigeonMessageView *view;
+  int index;
+  guint serial;               /* the view's render_serial when it started */
+  GPtrArray *targets;         /* WriteData* (view unset) */
+} Download;
+
+static void
+download_free (Download *download)
+{
+  g_clear_object (&download->view);
+  g_ptr_array_unref (download->targets);
+  g_free (download);
+}
+
+static void
+set_attachment_busy (PigeonMessageView *self,
+                     int                index,
+                     gboolean           busy)
+{
+  GtkWidget *button = (guint) index < self->attachment_buttons->len
+                        ? g_ptr_array_index (self->attachment_buttons, index) : NULL;
+  GtkWidget *spinner, *size_label;
+  PigeonAttachment *attachment;
+
+  if (button == NULL)
+    return;
+  attachment = g_ptr_array_index (self->rendered->attachments, index);
+  spinner = g_object_get_data (G_OBJECT (button), "pigeon-spinner");
+  size_label = g_object_get_data (G_OBJECT (button), "pigeon-size");
+  gtk_widget_set_visible (spinner, busy);
+  g_object_set (spinner, "active", busy, NULL);
+  if (busy)
+    gtk_label_set_text (GTK_LABEL (size_label), _("Downloading…"));
+  else
+    {
+      g_autofree char *size = g_format_size (attachment->size);
+
+      gtk_label_set_text (GTK_LABEL (size_label), size);
+    }
+  if (!busy && attachment->reference == NULL)
+    gtk_widget_set_tooltip_text (button, attachment->filename);
+}
+
+typedef struct
+{
+  PigeonStore *store;
+  gint64 message_id;
+  guint serial;
+} RawData;
+
+static void
+raw_data_free (RawData *data)
+{
+  g_clear_object (&data->store);
+  g_free (data);
+}
+
+/* From now on the attachment is here: later Saves and Opens use these bytes. */
+static void
+keep_downloaded (PigeonAttachment *attachment,
+                 GBytes           *bytes)
+{
+  GMimeContentType *type = g_mime_content_type_parse (NULL, attachment->content_type);
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (
+    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(GMimeDataWrapper) wrapper =
+    g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  GMimePart *part = g_mime_part_new_with_type (g_mime_content_type_get_media_type (type),
+                                               g_mime_content_type_get_media_subtype (type));
+
+  g_object_unref (type);
+  g_mime_part_set_content (part, wrapper);
+  g_clear_object (&attachment->part);
+  attachment->part = GMIME_OBJECT (part);
+  attachment->size = g_bytes_get_size (bytes);
+  g_clear_pointer (&attachment->reference, g_free);
+}
+
+static void
+raw_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  RawData *data = task_data;
+  GError *error = NULL;
+  GBytes *raw = pigeon_store_get_body (data->store, data->message_id, &error);
+
+  if (raw != NULL)
+    g_task_return_pointer (task, raw, (GDestroyNotify) g_bytes_unref);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+raw_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PigeonMessageView *self = PIGEON_MESSAGE_VIEW (source);
+  RawData *data = g_task_get_task_data (G_TASK (result));
+  GBytes *raw = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (raw == NULL)
+    return;
+  if (data->serial != self->render_serial)
+    {
+      g_bytes_unref (raw);
+      return;
+    }
+  g_clear_pointer (&self->raw, g_bytes_unref);
+  self->raw = raw;
+}
+
+/* The stored message changed under the view (an attachment now in it): View Source shows
+ * the new bytes. */
+static void
+refresh_raw (PigeonMessageView *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, raw_read_cb, NULL);
+  RawData *data = g_new0 (RawData, 1);
+
+  data->store = g_object_ref (self->store);
+  data->message_id = self->message_id;
+  data->serial = self->render_serial;
+  g_task_set_source_tag (task, refresh_raw);
+  g_task_set_task_data (task, data, (GDestroyNotify) raw_data_free);
+  g_task_run_in_thread (task, raw_thread);
+}
+
+static void
+attachment_downloaded_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  Download *download = user_data;
+  PigeonMessageView *self = download->view;
+  gboolean current = download->serial == self->render_serial && self->rendered != NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = pigeon_session_fetch_attachment_finish (PIGEON_SESSION (source),
+                                                                    result, &error);
+
+  if (current)
+    {
+      g_hash_table_remove (self->downloads, GINT_TO_POINTER (download->index));
+      if (bytes != NULL)
+        {
+          keep_downloaded (g_ptr_array_index (self->rendered->attachments, download->index),
+                           bytes);
+          refresh_raw (self);
+        }
+      set_attachment_busy (self, download->index, FALSE);
+    }
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, _("The attachment could not be downloaded"), error->message);
+    }
+  else
+    {
+      for (guint i = 0; i < download->targets->len; i++)
+        {
+          WriteData *target = g_ptr_array_index (download->targets, i);
+
+          write_bytes (self, bytes, target->file, target->open);
+        }
+    }
+  download_free (download);
+}
+
+/* Writes the attachment into FILE (and opens it there), downloading it first when it is
+ * still on the server; a download already running for it takes this file too. */
+static void
+write_attachment (PigeonMessageView *self,
+                  int                index,
+                  GFile             *file,
+                  gboolean           open)
+{
+  PigeonAttachment *attachment = g_ptr_array_index (self->rendered->attachments, index);
+  Download *download;
+  WriteData *target;
+
+  if (attachment->reference == NULL)
+    {
+      g_autoptr(GBytes) bytes = pigeon_render_part_bytes (attachment->part);
+
+      write_bytes (self, bytes, file, open);
+      return;
+    }
+  target = g_new0 (WriteData, 1);
+  target->file = g_object_ref (file);
+  target->open = open;
+  download = g_hash_table_lookup (self->downloads, GINT_TO_POINTER (index));
+  if (download != NULL)
+    {
+      g_ptr_array_add (download->targets, target);
+      return;
+    }
+  download = g_new0 (Download, 1);
+  download->view = g_object_ref (self);
+  download->index = index;
+  download->serial = self->render_serial;
+  download->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) write_data_free);
+  g_ptr_array_add (download->targets, target);
+  g_hash_table_insert (self->downloads, GINT_TO_POINTER (index), download);
+  set_attachment_busy (self, index, TRUE);
+  /* Not cancelled when another message is shown: the user asked for this file. */
+  pigeon_session_fetch_attachment_async (self->session, self->message_id, attachment->reference,
+                                         NULL, attachment_downloaded_cb, download);
 }
 
 /* Attachments opened in other programs are copied under the cache; copies older than a
@@ -418,7 +641,7 @@ open_attachment_action (GSimpleAction *action,
     }
   path = g_build_filename (dir, attachment->filename, NULL);
   file = g_file_new_for_path (path);
-  write_attachment (self, attachment, file, TRUE);
+  write_attachment (self, g_variant_get_int32 (parameter), file, TRUE);
 }
 
 static void
@@ -436,7 +659,7 @@ save_dialog_response_cb (GtkNativeDialog *dialog,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 
       if (file != NULL)
-        write_attachment (self, attachment, file, FALSE);
+        write_attachment (self, index, file, FALSE);
     }
   g_object_unref (dialog);
   g_object_unref (self);
@@ -487,6 +710,7 @@ attachment_button (PigeonAttachment *attachment,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *name = gtk_label_new (attachment->filename);
   GtkWidget *size_label = gtk_label_new (size);
+  GtkWidget *spinner = gtk_spinner_new ();
 
   g_menu_item_set_action_and_target_value (open, "attachment.open", g_variant_new_int32 (index));
   g_menu_item_set_action_and_target_value (save, "attachment.save", g_variant_new_int32 (index));
@@ -500,12 +724,25 @@ attachment_button (PigeonAttachment *attachment,
   gtk_container_add (GTK_CONTAINER (box), gtk_image_new_from_gicon (icon, GTK_ICON_SIZE_BUTTON));
   gtk_container_add (GTK_CONTAINER (box), name);
   gtk_container_add (GTK_CONTAINER (box), size_label);
+  gtk_container_add (GTK_CONTAINER (box), spinner);
   gtk_container_add (GTK_CONTAINER (button), box);
-  gtk_widget_set_tooltip_text (button, attachment->filename);
+  g_object_set_data (G_OBJECT (button), "pigeon-spinner", spinner);
+  g_object_set_data (G_OBJECT (button), "pigeon-size", size_label);
+  if (attachment->reference != NULL)
+    {
+      /* Translators: the tooltip of an attachment not downloaded yet; %s is its name. */
+      g_autofree char *tip = g_strdup_printf (_("%s — on the server until you open or save it"),
+                                              attachment->filename);
+
+      gtk_widget_set_tooltip_text (button, tip);
+    }
+  else
+    gtk_widget_set_tooltip_text (button, attachment->filename);
   /* Translators: the accessible name of an attachment's button: its file name and size. */
   accessible = g_strdup_printf (_("Attachment %s, %s"), attachment->filename, size);
   atk_object_set_name (gtk_widget_get_accessible (button), accessible);
   gtk_widget_show_all (button);
+  gtk_widget_hide (spinner);
   return button;
 }
 
@@ -514,8 +751,13 @@ fill_attachments (PigeonMessageView *self)
 {
   clear_attachments (self);
   for (guint i = 0; i < self->rendered->attachments->len; i++)
-    gtk_container_add (GTK_CONTAINER (self->attachments_box),
-                       attachment_button (g_ptr_array_index (self->rendered->attachments, i), i));
+    {
+      GtkWidget *button = attachment_button (g_ptr_array_index (self->rendered->attachments, i),
+                                             i);
+
+      g_ptr_array_add (self->attachment_buttons, button);
+      gtk_container_add (GTK_CONTAINER (self->attachments_box), button);
+    }
   gtk_revealer_set_reveal_child (self->attachments_revealer,
                                  self->rendered->attachments->len > 0);
 }
@@ -629,6 +871,8 @@ render_done_cb (GObject      *source,
   self->raw = g_steal_pointer (&data->raw);
   self->rendered = g_steal_pointer (&data->rendered);
   set_address_label (self->bcc_caption, self->bcc_label, data->bcc);
+  self->render_serial++;
+  g_hash_table_remove_all (self->downloads);
   load_rendered (self, sender_allowed (self));
   fill_attachments (self);
   schedule_mark_read (self);
@@ -867,6 +1111,8 @@ pigeon_message_view_dispose (GObject *object)
   PigeonMessageView *self = (PigeonMessageView *) object;
 
   reset (self);
+  g_clear_pointer (&self->downloads, g_hash_table_unref);
+  g_clear_pointer (&self->attachment_buttons, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pigeon_message_view_parent_class)->dispose (object);
 }
@@ -925,6 +1171,8 @@ pigeon_message_view_init (PigeonMessageView *self)
 {
   g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
 
+  self->attachment_buttons = g_ptr_array_new ();
+  self->downloads = g_hash_table_new (NULL, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->zoom = pigeon_settings_get_double ("text-zoom", 1.0);

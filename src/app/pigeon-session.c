@@ -263,6 +263,59 @@ pigeon_session_fetch_body_finish (PigeonSession  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+attachment_fetched_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *content = pigeon_account_sync_fetch_attachment_finish (PIGEON_ACCOUNT_SYNC (source),
+                                                                 result, &error);
+
+  if (content != NULL)
+    g_task_return_pointer (task, content, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+pigeon_session_fetch_attachment_async (PigeonSession       *self,
+                                       gint64               message_id,
+                                       const char          *reference,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PIGEON_IS_SESSION (self));
+  g_return_if_fail (message_id != 0);
+  g_return_if_fail (reference != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pigeon_session_fetch_attachment_async);
+  if (self->sync == NULL)
+    {
+      g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
+                               _("This attachment is still on the server, and the account is "
+                                 "turned off. Turn it on in the account settings to download "
+                                 "it."));
+      return;
+    }
+  pigeon_account_sync_fetch_attachment_async (self->sync, message_id, reference, cancellable,
+                                              attachment_fetched_cb, g_steal_pointer (&task));
+}
+
+GBytes *
+pigeon_session_fetch_attachment_finish (PigeonSession  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 gboolean
 pigeon_session_can_search_server (PigeonSession *self)
 {

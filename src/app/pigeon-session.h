@@ -48,6 +48,19 @@ gboolean        pigeon_session_fetch_body_finish (PigeonSession  *self,
                                                   GAsyncResult   *result,
                                                   GError        **error);
 
+/* Downloads an attachment that a stored message holds only as a placeholder with REFERENCE
+ * (see PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE); finish gives its bytes, kept in the stored
+ * message from then on. */
+void            pigeon_session_fetch_attachment_async  (PigeonSession       *self,
+                                                        gint64               message_id,
+                                                        const char          *reference,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GBytes         *pigeon_session_fetch_attachment_finish (PigeonSession  *self,
+                                                        GAsyncResult   *result,
+                                                        GError        **error);
+
 /* Searches the account's server for QUERY in FOLDER_ID (0: every folder), in the
  * background; finish gives the store ids of the hits, newest first (GArray of gint64), all
  * of them in the store by then.  Accounts whose provider cannot search their server fail

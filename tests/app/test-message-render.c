@@ -368,6 +368,40 @@ test_notification_text (void)
   g_assert_cmpstr (body2, ==, "Bob: Report 0\nBob: Report 1\nBob: Report 2\nand 2 more");
 }
 
+/* An attachment still on the server (a placeholder the ActiveSync provider stores for big
+ * messages) is listed like the others, with the reference that downloads it. */
+static const char on_server_message[] =
+  "From: Bob <bob@example.test>\r\nSubject: Report\r\nMIME-Version: 1.0\r\n"
+  "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+  "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See the report.</p>\r\n"
+  "--b\r\nContent-Type: message/external-body; access-type=\"x-pigeon-server\";\r\n"
+  " reference=\"mail/INBOX/7/2\"; size=2516582\r\n"
+  "Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n"
+  "Content-Type: application/pdf\r\n\r\n"
+  "--b\r\nContent-Type: message/external-body; access-type=\"URL\"; URL=\"http://x.test/\"\r\n"
+  "\r\nContent-Type: text/plain\r\n\r\n"
+  "--b--\r\n";
+
+static void
+test_attachment_on_server (void)
+{
+  g_autoptr(GMimeMessage) message = parse (on_server_message);
+  g_autoptr(PigeonRenderedMessage) rendered = pigeon_render_message (message, FALSE, FALSE);
+  const PigeonAttachment *report;
+
+  g_assert_nonnull (strstr (rendered->html, "See the report."));
+  g_assert_true (rendered->on_server);
+  /* the report, and the URL one as an ordinary (and empty) attachment: not ours to fetch */
+  g_assert_cmpuint (rendered->attachments->len, ==, 2);
+  report = g_ptr_array_index (rendered->attachments, 0);
+  g_assert_cmpstr (report->filename, ==, "report.pdf");
+  g_assert_cmpstr (report->content_type, ==, "application/pdf");
+  g_assert_cmpuint (report->size, ==, 2516582);
+  g_assert_cmpstr (report->reference, ==, "mail/INBOX/7/2");
+  g_assert_false (report->inline_image);
+  g_assert_null (((PigeonAttachment *) g_ptr_array_index (rendered->attachments, 1))->reference);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -384,6 +418,7 @@ main (int   argc,
   g_test_add_func ("/message-render/forward-and-text-parts", test_forward_and_text_parts);
   g_test_add_func ("/message-render/hostile-html", test_hostile_html_is_not_changed);
   g_test_add_func ("/message-render/address-of", test_address_of);
+  g_test_add_func ("/message-render/attachment-on-server", test_attachment_on_server);
   g_test_add_func ("/certificate-dialog/fingerprint", test_certificate_fingerprint);
   g_test_add_func ("/notifier/text", test_notification_text);
   return g_test_run ();

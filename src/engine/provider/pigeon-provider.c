@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pigeon-error.h"
+#include "pigeon-mime.h"
 #include "pigeon-provider.h"
 #include "pigeon-store-list.h"
 
@@ -936,4 +937,277 @@ pigeon_provider_check_login_finish (PigeonProvider *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ attachments on demand */
+
+gboolean
+pigeon_provider_parse_placeholder (GMimeObject  *part,
+                                   char        **out_reference,
+                                   guint64      *out_size,
+                                   GMimeObject **out_real)
+{
+  GMimeContentType *type;
+  const char *access, *reference, *size;
+
+  g_return_val_if_fail (GMIME_IS_OBJECT (part), FALSE);
+
+  type = g_mime_object_get_content_type (part);
+  if (!GMIME_IS_PART (part) || type == NULL ||
+      !g_mime_content_type_is_type (type, "message", "external-body"))
+    return FALSE;
+  access = g_mime_content_type_get_parameter (type, "access-type");
+  reference = g_mime_content_type_get_parameter (type, "reference");
+  if (access == NULL || g_ascii_strcasecmp (access, PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE) != 0 ||
+      reference == NULL || *reference == '\0')
+    return FALSE;
+  size = g_mime_content_type_get_parameter (type, "size");
+  if (out_reference != NULL)
+    *out_reference = g_strdup (reference);
+  if (out_size != NULL)
+    *out_size = size != NULL ? g_ascii_strtoull (size, NULL, 10) : 0;
+  if (out_real != NULL)
+    {
+      /* The real part's headers are the placeholder's content (RFC 2046 5.2.3). */
+      GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+      g_autoptr(GMimeStream) stream = g_mime_stream_mem_new ();
+      g_autoptr(GMimeParser) parser = NULL;
+      GMimeObject *real = NULL;
+      GMimeContentDisposition *disposition = g_mime_object_get_content_disposition (part);
+
+      if (content != NULL)
+        {
+          g_mime_data_wrapper_write_to_stream (content, stream);
+          g_mime_stream_reset (stream);
+          parser = g_mime_parser_new_with_stream (stream);
+          real = g_mime_parser_construct_part (parser, NULL);
+        }
+      if (real == NULL || !GMIME_IS_PART (real))
+        {
+          g_clear_object (&real);
+          real = GMIME_OBJECT (g_mime_part_new_with_type ("application", "octet-stream"));
+        }
+      if (disposition != NULL)
+        g_mime_object_set_content_disposition (real, disposition);
+      *out_real = real;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  gint64 message_id;
+  const char *reference;
+  const char *content_type;
+  GBytes *content;
+} StoreAttachment;
+
+/* The placeholder for REFERENCE under OBJECT: its parent multipart (NULL at the top) and
+ * its index there. */
+static GMimeObject *
+find_placeholder (GMimeObject     *object,
+                  const char      *reference,
+                  GMimeMultipart **out_parent,
+                  int             *out_index)
+{
+  if (GMIME_IS_MULTIPART (object))
+    {
+      GMimeMultipart *multipart = GMIME_MULTIPART (object);
+
+      for (int i = 0; i < g_mime_multipart_get_count (multipart); i++)
+        {
+          GMimeObject *child = g_mime_multipart_get_part (multipart, i);
+          GMimeObject *found;
+
+          if (GMIME_IS_MULTIPART (child))
+            {
+              found = find_placeholder (child, reference, out_parent, out_index);
+              if (found != NULL)
+                return found;
+              continue;
+            }
+          found = find_placeholder (child, reference, NULL, NULL);
+          if (found != NULL)
+            {
+              *out_parent = multipart;
+              *out_index = i;
+              return found;
+            }
+        }
+      return NULL;
+    }
+  {
+    g_autofree char *ref = NULL;
+
+    if (pigeon_provider_parse_placeholder (object, &ref, NULL, NULL) &&
+        g_strcmp0 (ref, reference) == 0)
+      return object;
+  }
+  return NULL;
+}
+
+static GMimePart *
+real_part (GMimeObject *placeholder,
+           const char  *content_type,
+           GBytes      *content)
+{
+  GMimeObject *headers = NULL;
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeDataWrapper) wrapper = NULL;
+  GMimeContentType *type = NULL;
+  GMimePart *part;
+  const char *cid;
+
+  pigeon_provider_parse_placeholder (placeholder, NULL, NULL, &headers);
+  if (content_type != NULL)
+    type = g_mime_content_type_parse (NULL, content_type);
+  if (type == NULL || g_mime_content_type_get_media_type (type) == NULL)
+    {
+      g_clear_object (&type);
+      type = g_object_ref (g_mime_object_get_content_type (headers));
+    }
+  part = g_mime_part_new_with_type (g_mime_content_type_get_media_type (type),
+                                    g_mime_content_type_get_media_subtype (type));
+  g_mime_object_set_content_disposition (GMIME_OBJECT (part),
+                                         g_mime_object_get_content_disposition (headers));
+  cid = g_mime_part_get_content_id (GMIME_PART (headers));
+  if (cid != NULL)
+    g_mime_part_set_content_id (part, cid);
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (content, NULL),
+                                              g_bytes_get_size (content));
+  wrapper = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  g_mime_part_set_content (part, wrapper);
+  g_mime_part_set_content_encoding (part, GMIME_CONTENT_ENCODING_BASE64);
+  g_object_unref (type);
+  g_object_unref (headers);
+  return part;
+}
+
+static gboolean
+store_attachment_cb (PigeonStore  *store,
+                     sqlite3      *db,
+                     gpointer      data,
+                     GError      **error)
+{
+  StoreAttachment *sa = data;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(GMimeStream) out = NULL;
+  g_autoptr(GMimePart) part = NULL;
+  GMimeMultipart *parent = NULL;
+  GMimeObject *placeholder;
+  GByteArray *array;
+  int index = 0;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT raw FROM bodies WHERE message_id = ?", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, sa->message_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        raw = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      pigeon_store_set_sqlite_error (store, db, rc, error);
+      return FALSE;
+    }
+  message = raw != NULL ? pigeon_mime_parse (raw, NULL) : NULL;
+  placeholder = message != NULL ? g_mime_message_get_mime_part (message) : NULL;
+  if (placeholder != NULL)
+    placeholder = find_placeholder (placeholder, sa->reference, &parent, &index);
+  if (placeholder == NULL)
+    {
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND,
+                   _("The message on this computer no longer has this attachment to "
+                     "download."));
+      return FALSE;
+    }
+
+  part = real_part (placeholder, sa->content_type, sa->content);
+  if (parent != NULL)
+    {
+      GMimeObject *old = g_mime_multipart_replace (parent, index, GMIME_OBJECT (part));
+
+      g_clear_object (&old);
+    }
+  else
+    g_mime_message_set_mime_part (message, GMIME_OBJECT (part));
+
+  out = g_mime_stream_mem_new ();
+  g_mime_object_write_to_stream (GMIME_OBJECT (message), NULL, out);
+  array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  rc = sqlite3_prepare_v2 (db, "UPDATE bodies SET raw = ? WHERE message_id = ?", -1, &stmt,
+                           NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_blob64 (stmt, 1, array->data, array->len, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, sa->message_id);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      pigeon_store_set_sqlite_error (store, db, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+pigeon_provider_store_attachment (PigeonStore  *store,
+                                  gint64        message_id,
+                                  const char   *reference,
+                                  const char   *content_type,
+                                  GBytes       *content,
+                                  GError      **error)
+{
+  StoreAttachment sa = { message_id, reference, content_type, content };
+
+  g_return_val_if_fail (PIGEON_IS_STORE (store), FALSE);
+  g_return_val_if_fail (reference != NULL, FALSE);
+  g_return_val_if_fail (content != NULL, FALSE);
+
+  return pigeon_store_run_write (store, store_attachment_cb, &sa, error);
+}
+
+GBytes *
+pigeon_provider_fetch_attachment (PigeonProvider *self,
+                                  gint64          message_id,
+                                  const char     *reference,
+                                  GCancellable   *cancellable,
+                                  GError        **error)
+{
+  PigeonProviderClass *klass;
+  g_autoptr(GBytes) content = NULL;
+  g_autofree char *content_type = NULL;
+
+  g_return_val_if_fail (PIGEON_IS_PROVIDER (self), NULL);
+  g_return_val_if_fail (reference != NULL, NULL);
+
+  klass = PIGEON_PROVIDER_GET_CLASS (self);
+  if (klass->fetch_attachment == NULL)
+    {
+      unsupported (self, error);
+      return NULL;
+    }
+  content = klass->fetch_attachment (self, message_id, reference, &content_type, cancellable,
+                                     error);
+  if (content == NULL)
+    return NULL;
+  if (g_bytes_get_size (content) > PIGEON_PROVIDER_MAX_ATTACHMENT_SIZE)
+    {
+      g_autofree char *limit = g_format_size (PIGEON_PROVIDER_MAX_ATTACHMENT_SIZE);
+
+      g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_TOO_BIG,
+                   _("The attachment is larger than Pigeon can download (%s)."), limit);
+      return NULL;
+    }
+  if (!pigeon_provider_store_attachment (pigeon_provider_get_store (self), message_id,
+                                         reference, content_type, content, error))
+    return NULL;
+  return g_steal_pointer (&content);
 }

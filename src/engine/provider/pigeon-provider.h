@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gmime/gmime.h>
 
 #include "pigeon-account.h"
 #include "pigeon-secrets.h"
@@ -125,9 +126,40 @@ struct _PigeonProviderClass
   void     (*take_changes)     (PigeonProvider  *self,
                                 GArray          *folder_ids,
                                 gboolean        *elsewhere);
+  /* Download the content of one attachment that a stored message holds only as a
+   * placeholder (see PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE); REFERENCE is the placeholder's
+   * "reference" parameter.  Returns the decoded bytes and, in OUT_CONTENT_TYPE, the type the
+   * server gives them (NULL: keep the placeholder's).  Only providers that write
+   * placeholders implement it. */
+  GBytes  *(*fetch_attachment) (PigeonProvider  *self,
+                                gint64           message_id,
+                                const char      *reference,
+                                char           **out_content_type,
+                                GCancellable    *cancellable,
+                                GError         **error);
 
-  gpointer padding[9];
+  gpointer padding[8];
 };
+
+/*
+ * A stored message may hold an attachment without its content, when its provider left it
+ * on the server to keep opening a big message cheap: a message/external-body part
+ * (RFC 2046 5.2.3) with access-type PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE, the parameters
+ * "reference" (what the provider needs to fetch it) and "size" (bytes, as the server
+ * estimated them), Content-Disposition attachment with the file name, and inside, as the
+ * RFC has it, the headers of the real part (its Content-Type, Content-ID).
+ * pigeon_provider_fetch_attachment downloads it and puts the real part in its place.
+ */
+#define PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE "x-pigeon-server"
+/* Whether PART is such a placeholder; then OUT_REFERENCE and OUT_SIZE get its reference and
+ * size, and OUT_REAL (when not NULL) the real part's headers as an empty part (its content
+ * type and Content-ID; the placeholder's disposition and file name). */
+gboolean pigeon_provider_parse_placeholder (GMimeObject  *part,
+                                            char        **out_reference,
+                                            guint64      *out_size,
+                                            GMimeObject **out_real);
+/* Attachments bigger than this are refused rather than held in memory. */
+#define PIGEON_PROVIDER_MAX_ATTACHMENT_SIZE ((gsize) 128 * 1024 * 1024)
 
 /* Called by a provider's register function: puts TYPE on the extension point under
  * PROTOCOL (its class's protocol string). */
@@ -256,6 +288,26 @@ gboolean        pigeon_provider_search          (PigeonProvider *self,
                                                  GArray         *message_ids,
                                                  GCancellable   *cancellable,
                                                  GError        **error);
+/* Downloads the attachment that the stored message MESSAGE_ID holds as a placeholder with
+ * REFERENCE (see the fetch_attachment vfunc), puts the real part in the placeholder's place
+ * in the stored message (one transaction; the message's text, flags and search index stay
+ * as they are) and returns its decoded bytes.  PIGEON_ERROR_UNSUPPORTED for providers that
+ * write no placeholders; PIGEON_ERROR_NOT_FOUND when the message or the placeholder is
+ * gone; PIGEON_ERROR_TOO_BIG past PIGEON_PROVIDER_MAX_ATTACHMENT_SIZE. */
+GBytes         *pigeon_provider_fetch_attachment (PigeonProvider *self,
+                                                  gint64          message_id,
+                                                  const char     *reference,
+                                                  GCancellable   *cancellable,
+                                                  GError        **error);
+/* Replaces the placeholder for REFERENCE in the stored message MESSAGE_ID by a part of
+ * CONTENT_TYPE (NULL: the placeholder's) holding CONTENT, in one transaction (what
+ * pigeon_provider_fetch_attachment does after the download). */
+gboolean        pigeon_provider_store_attachment (PigeonStore    *store,
+                                                  gint64          message_id,
+                                                  const char     *reference,
+                                                  const char     *content_type,
+                                                  GBytes         *content,
+                                                  GError        **error);
 /* Replays the whole pending-operation queue in order: completes what the server took,
  * drops (with a log line) what can never apply, stops at the first transient failure. */
 gboolean        pigeon_provider_replay_pending_ops (PigeonProvider *self,

@@ -249,13 +249,14 @@ typedef enum
 {
   REQUEST_BODY,
   REQUEST_SEARCH,
+  REQUEST_ATTACHMENT,
 } RequestKind;
 
 typedef struct
 {
   RequestKind kind;
-  gint64 id;          /* the message (BODY), the folder or 0 (SEARCH) */
-  char *query;        /* SEARCH */
+  gint64 id;          /* the message (BODY, ATTACHMENT), the folder or 0 (SEARCH) */
+  char *query;        /* SEARCH; the reference (ATTACHMENT) */
 } Request;
 
 static void
@@ -300,11 +301,18 @@ run_request (PigeonAccountSync *self,
   gulong b = g_cancellable_connect (self->stop_cancellable, G_CALLBACK (cancel_other_cb),
                                     cancellable, NULL);
   g_autoptr(GArray) hits = NULL;
+  g_autoptr(GBytes) content = NULL;
   GError *error = NULL;
   gboolean ok = pigeon_provider_connect (provider, cancellable, &error);
 
   if (ok && request->kind == REQUEST_BODY)
     ok = pigeon_provider_fetch_body (provider, request->id, cancellable, &error);
+  else if (ok && request->kind == REQUEST_ATTACHMENT)
+    {
+      content = pigeon_provider_fetch_attachment (provider, request->id, request->query,
+                                                  cancellable, &error);
+      ok = content != NULL;
+    }
   else if (ok)
     {
       hits = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -318,6 +326,8 @@ run_request (PigeonAccountSync *self,
     g_task_return_error (task, error);
   else if (request->kind == REQUEST_BODY)
     g_task_return_boolean (task, TRUE);
+  else if (request->kind == REQUEST_ATTACHMENT)
+    g_task_return_pointer (task, g_steal_pointer (&content), (GDestroyNotify) g_bytes_unref);
   else
     g_task_return_pointer (task, g_steal_pointer (&hits), (GDestroyNotify) g_array_unref);
 }
@@ -830,6 +840,10 @@ change_lane_thread (gpointer data)
           else if (((Request *) g_task_get_task_data (task))->kind == REQUEST_SEARCH)
             g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
                                      _("The server cannot be searched: there is no network."));
+          else if (((Request *) g_task_get_task_data (task))->kind == REQUEST_ATTACHMENT)
+            g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
+                                     _("This attachment is still on the server, and there is "
+                                       "no network."));
           else
             g_task_return_new_error (task, PIGEON_ERROR, PIGEON_ERROR_OFFLINE,
                                      _("This message has not been downloaded, and there is no "
@@ -1234,6 +1248,34 @@ GArray *
 pigeon_account_sync_search_finish (PigeonAccountSync  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+pigeon_account_sync_fetch_attachment_async (PigeonAccountSync   *self,
+                                            gint64               message_id,
+                                            const char          *reference,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PIGEON_IS_ACCOUNT_SYNC (self));
+  g_return_if_fail (reference != NULL);
+
+  task = request_new (self, REQUEST_ATTACHMENT, message_id, reference, cancellable, callback,
+                      user_data);
+  g_task_set_source_tag (task, pigeon_account_sync_fetch_attachment_async);
+  queue_request (self, task);
+}
+
+GBytes *
+pigeon_account_sync_fetch_attachment_finish (PigeonAccountSync  *self,
+                                             GAsyncResult       *result,
+                                             GError            **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -85,6 +85,19 @@ GArray            *pigeon_account_sync_search_finish     (PigeonAccountSync  *se
                                                           GAsyncResult       *result,
                                                           GError            **error);
 
+/* Downloads an attachment the store holds only as a placeholder with REFERENCE
+ * (pigeon_provider_fetch_attachment) in the lane that serves the user's requests; finish
+ * gives its decoded bytes, which the stored message holds from then on. */
+void               pigeon_account_sync_fetch_attachment_async  (PigeonAccountSync   *self,
+                                                                gint64               message_id,
+                                                                const char          *reference,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+GBytes            *pigeon_account_sync_fetch_attachment_finish (PigeonAccountSync  *self,
+                                                                GAsyncResult       *result,
+                                                                GError            **error);
+
 /* For tests and special setups; call before start. */
 void               pigeon_account_sync_set_timing   (PigeonAccountSync      *self,
                                                      const PigeonSyncTiming *timing);

@@ -126,6 +126,11 @@ pigeon_activesync_message_from_data (const PigeonEasNode *data,
       message->preview = one_line_preview (pigeon_eas_node_find_text (body, "AirSyncBase:Data"));
       message->size = MAX (0, pigeon_eas_node_find_int (body, "AirSyncBase:EstimatedDataSize", 0));
     }
+  /* Sync gives no message size: the text's and the attachments' make an estimate, which
+   * decides how the message is fetched when opened. */
+  for (guint i = 0; i < pigeon_eas_node_n_children (attachments); i++)
+    message->size += MAX (0, pigeon_eas_node_find_int (pigeon_eas_node_get_child (attachments, i),
+                                                       "AirSyncBase:EstimatedDataSize", 0));
   return message;
 }
 
@@ -364,6 +369,16 @@ pigeon_activesync_fetch_body (PigeonActiveSyncProvider *self,
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND,
                    _("The message is not on the server yet."));
       return FALSE;
+    }
+  if (message->size > PIGEON_ACTIVESYNC_LARGE_MESSAGE)
+    {
+      gboolean need_mime = FALSE;
+
+      if (!pigeon_activesync_fetch_text (self, message, folder->remote_id, &need_mime,
+                                         cancellable, error))
+        return FALSE;
+      if (!need_mime)
+        return TRUE;
     }
 
   request = pigeon_eas_node_new ("ItemOperations:ItemOperations");

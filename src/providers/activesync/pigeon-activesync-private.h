@@ -141,6 +141,64 @@ gboolean pigeon_activesync_send             (PigeonActiveSyncProvider *self,
 PigeonMessage *pigeon_activesync_message_from_data (const PigeonEasNode *data,
                                                     const char          *server_id);
 
+/* pigeon-activesync-attachments.c */
+/* Messages bigger than this are opened as their text and attachment list; the attachments
+ * wait on the server until asked for.  Smaller ones come whole (MIME): exact and cheap. */
+#define PIGEON_ACTIVESYNC_LARGE_MESSAGE (1024 * 1024)
+
+/* One entry of AirSyncBase:Attachments ([MS-ASAIRS] 2.2.2.7). */
+typedef struct
+{
+  char    *display_name;     /* a file name (no path), or NULL */
+  char    *file_reference;
+  gint64   method;           /* 1 normal, 5 an embedded message, 6 OLE */
+  gint64   size;             /* EstimatedDataSize, 0 when unknown */
+  char    *content_id;       /* without angle brackets, or NULL */
+  gboolean is_inline;
+  char    *content_type;     /* guessed from the name, or what the server said */
+} PigeonActiveSyncAttachmentInfo;
+
+void           pigeon_activesync_attachment_info_free (PigeonActiveSyncAttachmentInfo *info);
+/* The attachments (PigeonActiveSyncAttachmentInfo*) of an AirSyncBase:Attachments node;
+ * entries without a FileReference are left out.  NODE may be NULL. */
+GPtrArray     *pigeon_activesync_attachments_from_node (const PigeonEasNode *node);
+/* Whether the attachment is an inline image small enough to come with the text. */
+gboolean       pigeon_activesync_is_inline_image      (const PigeonActiveSyncAttachmentInfo *info);
+/* ItemOperations Fetch of one attachment by FileReference. */
+PigeonEasNode *pigeon_activesync_attachment_request   (const char *file_reference);
+/* ItemOperations Fetch of a message's whole text as HTML, without MIME. */
+PigeonEasNode *pigeon_activesync_text_request         (const char *collection_id,
+                                                       const char *remote_id);
+/* The decoded bytes of an attachment Fetch answer (and the type the server gives them),
+ * at most MAX_SIZE; a clear error for a refusal, a missing or damaged Data, or too much. */
+GBytes        *pigeon_activesync_attachment_parse     (const PigeonEasNode  *reply,
+                                                       gsize                 max_size,
+                                                       char                **out_content_type,
+                                                       GError              **error);
+/* The MIME document stored for a big message: ENVELOPE's headers, the Body of PROPERTIES
+ * (a Fetch answer's), the images of INLINE_IMAGES (info -> GBytes) as parts and every other
+ * attachment of ATTACHMENTS as a placeholder part (PIGEON_PROVIDER_EXTERNAL_ACCESS_TYPE). */
+GBytes        *pigeon_activesync_build_partial        (const PigeonMessage *envelope,
+                                                       const PigeonEasNode *properties,
+                                                       GPtrArray           *attachments,
+                                                       GHashTable          *inline_images,
+                                                       GError             **error);
+GBytes        *pigeon_activesync_fetch_attachment     (PigeonActiveSyncProvider  *self,
+                                                       const char                *file_reference,
+                                                       gsize                      max_size,
+                                                       char                     **out_content_type,
+                                                       GCancellable              *cancellable,
+                                                       GError                   **error);
+/* Fetches MESSAGE's text and attachment list and stores the document built from them.
+ * OUT_NEED_MIME: the server gave no attachment list for a message with attachments; fetch
+ * the whole MIME instead. */
+gboolean       pigeon_activesync_fetch_text           (PigeonActiveSyncProvider  *self,
+                                                       const PigeonMessage       *message,
+                                                       const char                *collection_id,
+                                                       gboolean                  *out_need_mime,
+                                                       GCancellable              *cancellable,
+                                                       GError                   **error);
+
 /* pigeon-activesync-search.c */
 gboolean pigeon_activesync_search           (PigeonActiveSyncProvider *self,
                                              const char               *query,

@@ -270,6 +270,23 @@ pigeon_activesync_provider_search (PigeonProvider  *provider,
   return pigeon_activesync_search (self, query, folder_id, message_ids, cancellable, error);
 }
 
+static GBytes *
+pigeon_activesync_provider_fetch_attachment (PigeonProvider  *provider,
+                                             gint64           message_id,
+                                             const char      *reference,
+                                             char           **out_content_type,
+                                             GCancellable    *cancellable,
+                                             GError         **error)
+{
+  PigeonActiveSyncProvider *self = PIGEON_ACTIVESYNC_PROVIDER (provider);
+
+  if (not_connected (self, error))
+    return NULL;
+  return pigeon_activesync_fetch_attachment (self, reference,
+                                             PIGEON_PROVIDER_MAX_ATTACHMENT_SIZE,
+                                             out_content_type, cancellable, error);
+}
+
 static void
 pigeon_activesync_provider_finalize (GObject *object)
 {
@@ -313,6 +330,7 @@ pigeon_activesync_provider_class_init (PigeonActiveSyncProviderClass *klass)
   provider_class->send = pigeon_activesync_provider_send;
   provider_class->wait_for_changes = pigeon_activesync_provider_wait_for_changes;
   provider_class->search = pigeon_activesync_provider_search;
+  provider_class->fetch_attachment = pigeon_activesync_provider_fetch_attachment;
 }
 
 static void

@@ -11,6 +11,7 @@ a connection in the middle of a reply.  Every user's password is "secret-USER".
                                              the FIELD of the message with SUBJECT (each
                                              occurrence on a line; nothing when absent)
   sogo_helper.py deliver FROM TO SUBJECT [MESSAGE-ID [IN-REPLY-TO]]
+  sogo_helper.py send-file FROM TO FILE      the RFC 5322 message in FILE, as it is, over SMTP
   sogo_helper.py dav-put URL USER FILE       PUT a vCard or iCalendar file
   sogo_helper.py cut-proxy UPSTREAM_PORT PORT_FILE ARM_FILE
       forwards to sogod; while ARM_FILE exists, the next Sync reply is cut after half of
@@ -86,6 +87,13 @@ def deliver(sender, to, subject, message_id=None, in_reply_to=None):
         s.send_message(msg)
 
 
+def send_file(sender, to, path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    with smtplib.SMTP('127.0.0.1', int(env('PIGEON_TEST_SOGO_SMTP_PORT'))) as s:
+        s.sendmail(sender, [to], data)
+
+
 def dav_put(url, user, path):
     data = open(path, 'rb').read()
     kind = 'text/vcard' if data.startswith(b'BEGIN:VCARD') else 'text/calendar'
@@ -151,5 +159,6 @@ def cut_proxy(upstream, port_file, arm_file):
 
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
-    {'imap': imap_summary, 'header': header_field, 'deliver': deliver, 'dav-put': dav_put,
+    {'imap': imap_summary, 'header': header_field, 'deliver': deliver, 'send-file': send_file,
+     'dav-put': dav_put,
      'cut-proxy': cut_proxy}[cmd](*args)

@@ -211,7 +211,8 @@ PigeonSecurity  pigeon_provider_get_security    (PigeonProvider *self);
 const char     *pigeon_provider_get_login       (PigeonProvider *self);
 const char     *pigeon_provider_get_pinned_certificate (PigeonProvider *self);
 
-/* For providers: report progress ("Syncing Inbox — 3,200 of 10,000") and quota.  May be
+/* For providers: report progress ("Syncing Inbox — 3,200 of 10,000"; FOLDER_NAME NULL for
+ * work across folders) and quota.  May be
  * called from the worker thread; ::progress and notify::quota reach listeners on the main
  * context the provider was created in. */
 void            pigeon_provider_report_progress (PigeonProvider *self,

@@ -141,8 +141,12 @@ progress_cb (PigeonProvider    *provider,
 
   if (total == 0)
     return;
-  /* TRANSLATORS: "Syncing Inbox — 3,200 of 10,000" */
-  text = g_strdup_printf (_("Syncing %s — %'u of %'u"), folder, done, total);
+  if (folder != NULL)
+    /* TRANSLATORS: "Syncing Inbox — 3,200 of 10,000" */
+    text = g_strdup_printf (_("Syncing %s — %'u of %'u"), folder, done, total);
+  else
+    /* TRANSLATORS: messages of several folders, "Downloading messages — 30 of 120" */
+    text = g_strdup_printf (_("Downloading messages — %'u of %'u"), done, total);
   pigeon_account_set_state (self->account, PIGEON_ACCOUNT_STATE_SYNCING, text);
 }
 

@@ -474,21 +474,14 @@ pigeon_store_delete_folder_row (PigeonStore *self,
       return FALSE;
   }
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "DELETE FROM folders WHERE id = ?", error);
-
-    if (stmt == NULL)
+  if (!pigeon_store_exec_ints (self, db, "DELETE FROM folders WHERE id = ?", &folder_id, 1,
+                               error))
+    return FALSE;
+  if (sqlite3_changes (db) == 0)
+    {
+      pigeon_store_set_folder_not_found (error);
       return FALSE;
-    sqlite3_bind_int64 (stmt, 1, folder_id);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-    if (sqlite3_changes (db) == 0)
-      {
-        pigeon_store_set_folder_not_found (error);
-        return FALSE;
-      }
-  }
+    }
 
   for (guint i = 0; i < ids->len; i++)
     pigeon_store_note_message (self, folder_id, g_array_index (ids, gint64, i), 'r');
@@ -700,20 +693,13 @@ reset_func (PigeonStore *self,
         "RETURNING id, folder_id", fd->folder_id, error))
     return FALSE;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "DELETE FROM pending_ops WHERE folder_id = ?1 AND kind IN (?2, ?3, ?4) "
-      "AND (uid <> 0 OR remote_id IS NOT NULL)", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, fd->folder_id);
-    sqlite3_bind_int (stmt, 2, PIGEON_OP_SET_FLAGS);
-    sqlite3_bind_int (stmt, 3, PIGEON_OP_MOVE);
-    sqlite3_bind_int (stmt, 4, PIGEON_OP_EXPUNGE);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-  }
+  if (!pigeon_store_exec_ints (self, db,
+                               "DELETE FROM pending_ops WHERE folder_id = ?1 "
+                               "AND kind IN (?2, ?3, ?4) AND (uid <> 0 OR remote_id IS NOT NULL)",
+                               (const gint64[]) { fd->folder_id, PIGEON_OP_SET_FLAGS,
+                                                  PIGEON_OP_MOVE, PIGEON_OP_EXPUNGE }, 4,
+                               error))
+    return FALSE;
 
   if (!delete_noting (self, db,
         "DELETE FROM messages WHERE folder_id = ?1 "
@@ -721,22 +707,16 @@ reset_func (PigeonStore *self,
         fd->folder_id, error))
     return FALSE;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "UPDATE folders SET uidvalidity = 0, uidnext = 0, highestmodseq = 0, sync_key = NULL "
-      "WHERE id = ?", error);
-
-    if (stmt == NULL)
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE folders SET uidvalidity = 0, uidnext = 0, "
+                               "highestmodseq = 0, sync_key = NULL WHERE id = ?",
+                               &fd->folder_id, 1, error))
+    return FALSE;
+  if (sqlite3_changes (db) == 0)
+    {
+      pigeon_store_set_folder_not_found (error);
       return FALSE;
-    sqlite3_bind_int64 (stmt, 1, fd->folder_id);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-    if (sqlite3_changes (db) == 0)
-      {
-        pigeon_store_set_folder_not_found (error);
-        return FALSE;
-      }
-  }
+    }
   pigeon_store_note_folder_updated (self, fd->folder_id);
   return TRUE;
 }

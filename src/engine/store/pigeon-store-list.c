@@ -483,18 +483,11 @@ assign_threads_func (PigeonStore *self,
   for (guint i = 0; i < rows->len; i++)
     {
       const Unthreaded *u = &g_array_index (rows, Unthreaded, i);
-      g_autoptr(PigeonStmt) stmt = NULL;
       gint64 thread_id;
 
-      if (!thread_for (self, db, u, &thread_id, error))
-        return FALSE;
-      stmt = pigeon_store_prepare (self, db, "UPDATE messages SET thread_id = ? WHERE id = ?",
-                                   error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, thread_id);
-      sqlite3_bind_int64 (stmt, 2, u->id);
-      if (!pigeon_store_step_done (self, db, stmt, error))
+      if (!thread_for (self, db, u, &thread_id, error) ||
+          !pigeon_store_exec_ints (self, db, "UPDATE messages SET thread_id = ? WHERE id = ?",
+                                   (const gint64[]) { thread_id, u->id }, 2, error))
         return FALSE;
     }
   /* Not noted: the conversation id is bookkeeping, nothing a view shows changed. */

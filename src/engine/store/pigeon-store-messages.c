@@ -96,13 +96,8 @@ pigeon_store_fts_set (PigeonStore *self,
                       const char  *body,
                       GError     **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "DELETE FROM messages_fts WHERE rowid = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  if (!pigeon_store_step_done (self, db, stmt, error))
+  if (!pigeon_store_exec_ints (self, db, "DELETE FROM messages_fts WHERE rowid = ?",
+                               &message_id, 1, error))
     return FALSE;
   return fts_insert (self, db, message_id, subject, from, to, cc, body, error);
 }
@@ -565,21 +560,14 @@ update_flags_func (PigeonStore *self,
       if (pending_flags && !apply_pending_flags (self, db, id, &flags, error))
         return FALSE;
 
-      {
-        g_autoptr(PigeonStmt) update = pigeon_store_prepare (self, db,
-          "UPDATE messages SET flags = ?2, modseq = ?3 "
-          "WHERE id = ?1 AND (flags <> ?2 OR modseq <> ?3)", error);
-
-        if (update == NULL)
-          return FALSE;
-        sqlite3_bind_int64 (update, 1, id);
-        sqlite3_bind_int (update, 2, flags);
-        sqlite3_bind_int64 (update, 3, (sqlite3_int64) u->modseq);
-        if (!pigeon_store_step_done (self, db, update, error))
-          return FALSE;
-        if (sqlite3_changes (db) > 0)
-          pigeon_store_note_message (self, fd->folder_id, id, 'u');
-      }
+      if (!pigeon_store_exec_ints (self, db,
+                                   "UPDATE messages SET flags = ?2, modseq = ?3 "
+                                   "WHERE id = ?1 AND (flags <> ?2 OR modseq <> ?3)",
+                                   (const gint64[]) { id, flags, (gint64) u->modseq }, 3,
+                                   error))
+        return FALSE;
+      if (sqlite3_changes (db) > 0)
+        pigeon_store_note_message (self, fd->folder_id, id, 'u');
     }
   return TRUE;
 }

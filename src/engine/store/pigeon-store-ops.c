@@ -176,49 +176,16 @@ pigeon_store_count_pending_ops (PigeonStore *self,
   return od.count;
 }
 
-static gboolean
-complete_op_func (PigeonStore *self,
-                  sqlite3     *db,
-                  gpointer     data,
-                  GError     **error)
-{
-  OpsData *od = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "DELETE FROM pending_ops WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, od->op_id);
-  return pigeon_store_step_done (self, db, stmt, error);
-}
-
 /* An operation that is already gone (dropped by a folder reset) counts as completed. */
 gboolean
 pigeon_store_complete_pending_op (PigeonStore *self,
                                   gint64       op_id,
                                   GError     **error)
 {
-  OpsData od = { op_id };
-
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
 
-  return pigeon_store_run_write (self, complete_op_func, &od, error);
-}
-
-static gboolean
-retry_op_func (PigeonStore *self,
-               sqlite3     *db,
-               gpointer     data,
-               GError     **error)
-{
-  OpsData *od = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "UPDATE pending_ops SET attempts = attempts + 1 WHERE id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, od->op_id);
-  return pigeon_store_step_done (self, db, stmt, error);
+  return pigeon_store_write_ints (self, "DELETE FROM pending_ops WHERE id = ?", &op_id, 1,
+                                  error);
 }
 
 gboolean
@@ -226,11 +193,11 @@ pigeon_store_retry_pending_op (PigeonStore *self,
                                gint64       op_id,
                                GError     **error)
 {
-  OpsData od = { op_id };
-
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
 
-  return pigeon_store_run_write (self, retry_op_func, &od, error);
+  return pigeon_store_write_ints (self,
+                                  "UPDATE pending_ops SET attempts = attempts + 1 WHERE id = ?",
+                                  &op_id, 1, error);
 }
 
 /* ------------------------------------------------------------------ the user's changes */
@@ -343,18 +310,9 @@ change_flags_func (PigeonStore *self,
       op->flags_add = cd->add & ~row.flags;
       op->flags_remove = cd->remove & row.flags;
 
-      {
-        g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-          "UPDATE messages SET flags = ? WHERE id = ?", error);
-
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_int (stmt, 1, flags);
-        sqlite3_bind_int64 (stmt, 2, cd->ids[i]);
-        if (!pigeon_store_step_done (self, db, stmt, error))
-          return FALSE;
-      }
-      if (!pigeon_store_queue_op (self, db, op, error))
+      if (!pigeon_store_exec_ints (self, db, "UPDATE messages SET flags = ? WHERE id = ?",
+                                   (const gint64[]) { flags, cd->ids[i] }, 2, error) ||
+          !pigeon_store_queue_op (self, db, op, error))
         return FALSE;
       pigeon_store_note_message (self, row.folder_id, cd->ids[i], 'u');
     }
@@ -426,19 +384,12 @@ move_func (PigeonStore *self,
 
       /* Its identity in the new folder comes from the server later
        * (pigeon_store_set_message_server_id). */
-      {
-        g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-          "UPDATE messages SET folder_id = ?, uidvalidity = 0, uid = 0, remote_id = NULL "
-          "WHERE id = ?", error);
-
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_int64 (stmt, 1, cd->dest_folder_id);
-        sqlite3_bind_int64 (stmt, 2, cd->ids[i]);
-        if (!pigeon_store_step_done (self, db, stmt, error))
-          return FALSE;
-      }
-      if (!pigeon_store_queue_op (self, db, op, error))
+      if (!pigeon_store_exec_ints (self, db,
+                                   "UPDATE messages SET folder_id = ?, uidvalidity = 0, uid = 0, "
+                                   "remote_id = NULL WHERE id = ?",
+                                   (const gint64[]) { cd->dest_folder_id, cd->ids[i] }, 2,
+                                   error) ||
+          !pigeon_store_queue_op (self, db, op, error))
         return FALSE;
       pigeon_store_note_message (self, row.folder_id, cd->ids[i], 'r');
       pigeon_store_note_message (self, cd->dest_folder_id, cd->ids[i], 'a');
@@ -482,17 +433,9 @@ expunge_func (PigeonStore *self,
       identity_to_op (&row, cd->ids[i], op);
       g_free (row.remote_id);
 
-      {
-        g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-          "DELETE FROM messages WHERE id = ?", error);
-
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_int64 (stmt, 1, cd->ids[i]);
-        if (!pigeon_store_step_done (self, db, stmt, error))
-          return FALSE;
-      }
-      if (!pigeon_store_queue_op (self, db, op, error))
+      if (!pigeon_store_exec_ints (self, db, "DELETE FROM messages WHERE id = ?", &cd->ids[i], 1,
+                                   error) ||
+          !pigeon_store_queue_op (self, db, op, error))
         return FALSE;
       pigeon_store_note_message (self, row.folder_id, cd->ids[i], 'r');
     }
@@ -862,15 +805,10 @@ server_id_func (PigeonStore *self,
    * next sync of its folder brings the message back, once. */
   if (sd->uid == 0 && sd->remote_id == NULL)
     {
-      g_autoptr(PigeonStmt) stmt = NULL;
-
       if (!found)
         return TRUE;
-      stmt = pigeon_store_prepare (self, db, "DELETE FROM messages WHERE id = ?", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, sd->message_id);
-      if (!pigeon_store_step_done (self, db, stmt, error))
+      if (!pigeon_store_exec_ints (self, db, "DELETE FROM messages WHERE id = ?",
+                                   &sd->message_id, 1, error))
         return FALSE;
       pigeon_store_note_message (self, row.folder_id, sd->message_id, 'r');
       return TRUE;

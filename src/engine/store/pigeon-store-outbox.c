@@ -482,14 +482,11 @@ claim_func (PigeonStore *self,
             GError     **error)
 {
   StateData *sd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "UPDATE outbox SET state = 1, sent_at = 0, attempts = attempts + 1 "
-    "WHERE id = ? AND state = 0", error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, sd->id);
-  if (!pigeon_store_step_done (self, db, stmt, error))
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE outbox SET state = 1, sent_at = 0, "
+                               "attempts = attempts + 1 WHERE id = ? AND state = 0",
+                               &sd->id, 1, error))
     return FALSE;
   sd->changed = sqlite3_changes (db) > 0;
   if (sd->changed)
@@ -522,14 +519,11 @@ handed_over_func (PigeonStore *self,
                   GError     **error)
 {
   StateData *sd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "UPDATE outbox SET sent_at = ? WHERE id = ? AND state = 1", error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, MAX (pigeon_store_now (), 1));
-  sqlite3_bind_int64 (stmt, 2, sd->id);
-  if (!pigeon_store_step_done (self, db, stmt, error))
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE outbox SET sent_at = ? WHERE id = ? AND state = 1",
+                               (const gint64[]) { MAX (pigeon_store_now (), 1), sd->id }, 2,
+                               error))
     return FALSE;
   if (sqlite3_changes (db) == 0)
     {
@@ -653,14 +647,11 @@ save_copy_func (PigeonStore *self,
                 GError     **error)
 {
   StateData *sd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "UPDATE outbox SET saved_to_sent = 1 WHERE id = ? AND state = 2 AND saved_to_sent = 0",
-    error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, sd->id);
-  if (!pigeon_store_step_done (self, db, stmt, error))
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE outbox SET saved_to_sent = 1 "
+                               "WHERE id = ? AND state = 2 AND saved_to_sent = 0",
+                               &sd->id, 1, error))
     return FALSE;
   if (sqlite3_changes (db) == 0)
     return TRUE;
@@ -757,15 +748,11 @@ retry_func (PigeonStore *self,
             GError     **error)
 {
   StateData *sd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "UPDATE outbox SET state = 0, sent_at = 0, attempts = 0, send_after = ?, "
-    "last_error = NULL WHERE id = ? AND state = 3", error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, pigeon_store_now ());
-  sqlite3_bind_int64 (stmt, 2, sd->id);
-  if (!pigeon_store_step_done (self, db, stmt, error))
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE outbox SET state = 0, sent_at = 0, attempts = 0, "
+                               "send_after = ?, last_error = NULL WHERE id = ? AND state = 3",
+                               (const gint64[]) { pigeon_store_now (), sd->id }, 2, error))
     return FALSE;
   pigeon_store_note_outbox (self);
   return TRUE;
@@ -813,16 +800,9 @@ cancel_func (PigeonStore *self,
       return FALSE;
     }
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "UPDATE outbox SET state = 4 WHERE id = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, sd->id);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-  }
+  if (!pigeon_store_exec_ints (self, db, "UPDATE outbox SET state = 4 WHERE id = ?", &sd->id, 1,
+                               error))
+    return FALSE;
   pigeon_store_note_outbox (self);
   return TRUE;
 }
@@ -886,33 +866,17 @@ pigeon_store_outbox_cancel_finish (PigeonStore   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static gboolean
-purge_func (PigeonStore *self,
-            sqlite3     *db,
-            gpointer     data,
-            GError     **error)
-{
-  StateData *sd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "DELETE FROM outbox WHERE (state = 4 AND created < ?1) "
-    "OR (state = 2 AND saved_to_sent = 1 AND sent_at < ?1)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, sd->send_after);
-  return pigeon_store_step_done (self, db, stmt, error);
-}
-
 gboolean
 pigeon_store_outbox_purge (PigeonStore  *self,
                            gint64        older_than,
                            GError      **error)
 {
-  StateData sd = { 0, older_than };
-
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
 
-  return pigeon_store_run_write (self, purge_func, &sd, error);
+  return pigeon_store_write_ints (self,
+                                  "DELETE FROM outbox WHERE (state = 4 AND created < ?1) "
+                                  "OR (state = 2 AND saved_to_sent = 1 AND sent_at < ?1)",
+                                  &older_than, 1, error);
 }
 
 /* ------------------------------------------------------------------ folders, drafts */
@@ -991,20 +955,12 @@ ensure_folder_func (PigeonStore *self,
     return FALSE;
 
   /* The role is what later lookups go by, whatever the name suggested. */
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "UPDATE folders SET role = ? WHERE id = ? AND role <> ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int (stmt, 1, fd->role);
-    sqlite3_bind_int64 (stmt, 2, fd->id);
-    sqlite3_bind_int (stmt, 3, fd->role);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-    if (sqlite3_changes (db) > 0)
-      pigeon_store_note_folders_changed (self);
-  }
+  if (!pigeon_store_exec_ints (self, db,
+                               "UPDATE folders SET role = ?1 WHERE id = ?2 AND role <> ?1",
+                               (const gint64[]) { fd->role, fd->id }, 2, error))
+    return FALSE;
+  if (sqlite3_changes (db) > 0)
+    pigeon_store_note_folders_changed (self);
   return TRUE;
 }
 
@@ -1052,28 +1008,13 @@ drop_draft (PigeonStore *self,
   if (!queued)
     return pigeon_store_expunge_messages (self, &replaces, 1, error);
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "DELETE FROM pending_ops WHERE message_id = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, replaces);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-  }
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "DELETE FROM messages WHERE id = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, replaces);
-    if (!pigeon_store_step_done (self, db, stmt, error))
-      return FALSE;
-    if (sqlite3_changes (db) > 0)
-      pigeon_store_note_message (self, folder_id, replaces, 'r');
-  }
+  if (!pigeon_store_exec_ints (self, db, "DELETE FROM pending_ops WHERE message_id = ?",
+                               &replaces, 1, error) ||
+      !pigeon_store_exec_ints (self, db, "DELETE FROM messages WHERE id = ?", &replaces, 1,
+                               error))
+    return FALSE;
+  if (sqlite3_changes (db) > 0)
+    pigeon_store_note_message (self, folder_id, replaces, 'r');
   return TRUE;
 }
 

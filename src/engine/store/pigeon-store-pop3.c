@@ -283,7 +283,6 @@ pigeon_store_pop3_commit_downloads (PigeonStore *self,
 typedef struct
 {
   const char * const *uidls;
-  gint64              message_id;
   const char         *sql;
 } MarkData;
 
@@ -294,16 +293,6 @@ mark_func (PigeonStore *self,
            GError     **error)
 {
   MarkData *md = data;
-
-  if (md->uidls == NULL)
-    {
-      g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, md->sql, error);
-
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, md->message_id);
-      return pigeon_store_step_done (self, db, stmt, error);
-    }
 
   for (guint i = 0; md->uidls[i] != NULL; i++)
     {
@@ -324,7 +313,7 @@ pigeon_store_pop3_mark_delete_pending (PigeonStore        *self,
                                        GError            **error)
 {
   MarkData md = {
-    uidls, 0, "UPDATE pop3_uidls SET delete_pending = 1 WHERE uidl = ? AND deleted = 0"
+    uidls, "UPDATE pop3_uidls SET delete_pending = 1 WHERE uidl = ? AND deleted = 0"
   };
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
@@ -340,16 +329,14 @@ pigeon_store_pop3_mark_message_delete_pending (PigeonStore *self,
                                                gint64       message_id,
                                                GError     **error)
 {
-  MarkData md = {
-    NULL, message_id,
-    "UPDATE pop3_uidls SET delete_pending = 1 WHERE message_id = ? AND deleted = 0"
-  };
-
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
 
   if (message_id <= 0)
     return TRUE;
-  return pigeon_store_run_write (self, mark_func, &md, error);
+  return pigeon_store_write_ints (self,
+                                  "UPDATE pop3_uidls SET delete_pending = 1 "
+                                  "WHERE message_id = ? AND deleted = 0",
+                                  &message_id, 1, error);
 }
 
 gboolean
@@ -358,7 +345,7 @@ pigeon_store_pop3_mark_deleted (PigeonStore        *self,
                                 GError            **error)
 {
   MarkData md = {
-    uidls, 0, "UPDATE pop3_uidls SET delete_pending = 0, deleted = 1 WHERE uidl = ?"
+    uidls, "UPDATE pop3_uidls SET delete_pending = 0, deleted = 1 WHERE uidl = ?"
   };
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);

@@ -28,6 +28,14 @@ gboolean        pigeon_store_exec               (PigeonStore   *self,
                                                  sqlite3       *db,
                                                  const char    *sql,
                                                  GError       **error);
+/* The same with ?1 … ?N_ARGS bound to the integers in ARGS; sqlite3_changes() tells
+ * afterwards how many rows it touched. */
+gboolean        pigeon_store_exec_ints          (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 const char    *sql,
+                                                 const gint64  *args,
+                                                 guint          n_args,
+                                                 GError       **error);
 /* Steps once: TRUE with *HAS_ROW telling whether a row came, FALSE on error. */
 gboolean        pigeon_store_step               (PigeonStore   *self,
                                                  sqlite3       *db,
@@ -121,6 +129,15 @@ gint64          pigeon_store_insert_message     (PigeonStore         *self,
 gboolean        pigeon_store_delete_folder_row  (PigeonStore   *self,
                                                  sqlite3       *db,
                                                  gint64         folder_id,
+                                                 GError       **error);
+
+/* Called as the public API is (not from inside a store function's own statements):
+ * pigeon_store_exec_ints() as a write of its own, for calls that are that one statement
+ * and note nothing. */
+gboolean        pigeon_store_write_ints         (PigeonStore   *self,
+                                                 const char    *sql,
+                                                 const gint64  *args,
+                                                 guint          n_args,
                                                  GError       **error);
 
 /* The last path component, after DELIMITER (the whole path without one). */

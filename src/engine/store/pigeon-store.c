@@ -315,9 +315,32 @@ pigeon_store_exec (PigeonStore *self,
                    const char  *sql,
                    GError     **error)
 {
+  return pigeon_store_exec_ints (self, db, sql, NULL, 0, error);
+}
+
+static void
+bind_ints (PigeonStmt   *stmt,
+           const gint64 *args,
+           guint         n_args)
+{
+  for (guint i = 0; i < n_args; i++)
+    sqlite3_bind_int64 (stmt, (int) i + 1, args[i]);
+}
+
+gboolean
+pigeon_store_exec_ints (PigeonStore  *self,
+                        sqlite3      *db,
+                        const char   *sql,
+                        const gint64 *args,
+                        guint         n_args,
+                        GError      **error)
+{
   g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
 
-  return stmt != NULL && pigeon_store_step_done (self, db, stmt, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_ints (stmt, args, n_args);
+  return pigeon_store_step_done (self, db, stmt, error);
 }
 
 void
@@ -1427,6 +1450,37 @@ pigeon_store_run_read (PigeonStore    *self,
   g_private_set (&current_conn, previous);
   give_back_reader (self, conn);
   return ok;
+}
+
+/* One statement with integer arguments, for the public calls that are nothing more. */
+typedef struct
+{
+  const char   *sql;
+  const gint64 *args;
+  guint         n_args;
+} IntsStatement;
+
+static gboolean
+write_ints_func (PigeonStore *self,
+                 sqlite3     *db,
+                 gpointer     data,
+                 GError     **error)
+{
+  IntsStatement *is = data;
+
+  return pigeon_store_exec_ints (self, db, is->sql, is->args, is->n_args, error);
+}
+
+gboolean
+pigeon_store_write_ints (PigeonStore  *self,
+                         const char   *sql,
+                         const gint64 *args,
+                         guint         n_args,
+                         GError      **error)
+{
+  IntsStatement is = { sql, args, n_args };
+
+  return pigeon_store_run_write (self, write_ints_func, &is, error);
 }
 
 /* ------------------------------------------------------------------ account state */

@@ -597,6 +597,22 @@ pigeon_store_delete_folder (PigeonStore *self,
 
 /* ------------------------------------------------------------------ sync state */
 
+/* After an UPDATE of the row FOLDER_ID: notes it, or fails when it is gone. */
+static gboolean
+folder_updated (PigeonStore *self,
+                sqlite3     *db,
+                gint64       folder_id,
+                GError     **error)
+{
+  if (sqlite3_changes (db) == 0)
+    {
+      pigeon_store_set_folder_not_found (error);
+      return FALSE;
+    }
+  pigeon_store_note_folder_updated (self, folder_id);
+  return TRUE;
+}
+
 static gboolean
 sync_state_func (PigeonStore *self,
                  sqlite3     *db,
@@ -617,13 +633,7 @@ sync_state_func (PigeonStore *self,
   sqlite3_bind_int64 (stmt, 5, fd->folder_id);
   if (!pigeon_store_step_done (self, db, stmt, error))
     return FALSE;
-  if (sqlite3_changes (db) == 0)
-    {
-      pigeon_store_set_folder_not_found (error);
-      return FALSE;
-    }
-  pigeon_store_note_folder_updated (self, fd->folder_id);
-  return TRUE;
+  return folder_updated (self, db, fd->folder_id, error);
 }
 
 gboolean
@@ -712,13 +722,7 @@ reset_func (PigeonStore *self,
                                "highestmodseq = 0, sync_key = NULL WHERE id = ?",
                                &fd->folder_id, 1, error))
     return FALSE;
-  if (sqlite3_changes (db) == 0)
-    {
-      pigeon_store_set_folder_not_found (error);
-      return FALSE;
-    }
-  pigeon_store_note_folder_updated (self, fd->folder_id);
-  return TRUE;
+  return folder_updated (self, db, fd->folder_id, error);
 }
 
 gboolean

@@ -494,40 +494,22 @@ assign_threads_func (PigeonStore *self,
   return TRUE;
 }
 
-static gboolean
-has_unthreaded_func (PigeonStore *self,
-                     sqlite3     *db,
-                     gpointer     data,
-                     GError     **error)
-{
-  gint64 *folder_id = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT 1 FROM messages WHERE folder_id = ? AND thread_id = 0 LIMIT 1", error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, *folder_id);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (!has_row)
-    *folder_id = 0;
-  return TRUE;
-}
-
 gboolean
 pigeon_store_assign_threads (PigeonStore *self,
                              gint64       folder_id,
                              GError     **error)
 {
-  gint64 pending = folder_id;
+  gboolean pending;
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), FALSE);
 
   /* Most calls find nothing to do: ask a reader before queueing behind the writer. */
-  if (!pigeon_store_run_read (self, has_unthreaded_func, &pending, error))
+  if (!pigeon_store_read_int (self,
+                              "SELECT 1 FROM messages WHERE folder_id = ? AND thread_id = 0 "
+                              "LIMIT 1",
+                              &folder_id, 1, NULL, &pending, error))
     return FALSE;
-  if (pending == 0)
+  if (!pending)
     return TRUE;
   return pigeon_store_run_write (self, assign_threads_func, &folder_id, error);
 }

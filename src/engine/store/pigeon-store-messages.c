@@ -205,19 +205,12 @@ current_uidvalidity (PigeonStore *self,
                      gint64      *uidvalidity,
                      GError     **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT coalesce (nullif ((SELECT uidvalidity FROM folders WHERE id = ?1), 0), "
-    "  (SELECT uidvalidity FROM messages WHERE folder_id = ?1 AND uid <> 0 "
-    "   ORDER BY uidvalidity DESC LIMIT 1), 0)", error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  *uidvalidity = has_row ? sqlite3_column_int64 (stmt, 0) : 0;
-  return TRUE;
+  return pigeon_store_query_int (self, db,
+                                 "SELECT coalesce (nullif ((SELECT uidvalidity FROM folders "
+                                 "  WHERE id = ?1), 0), "
+                                 "  (SELECT uidvalidity FROM messages WHERE folder_id = ?1 "
+                                 "   AND uid <> 0 ORDER BY uidvalidity DESC LIMIT 1), 0)",
+                                 &folder_id, 1, uidvalidity, NULL, error);
 }
 
 static gboolean
@@ -882,48 +875,29 @@ typedef struct
   gint64  folder_id;
   gint64  arg;
   guint   limit;
-  guint   count;
   GArray *array;
   GPtrArray *strings;
 } ListData;
-
-static gboolean
-count_func (PigeonStore *self,
-            sqlite3     *db,
-            gpointer     data,
-            GError     **error)
-{
-  ListData *ld = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT total FROM folders WHERE id = ?", error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, ld->folder_id);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (!has_row)
-    {
-      pigeon_store_set_folder_not_found (error);
-      return FALSE;
-    }
-  ld->count = (guint) MAX (sqlite3_column_int64 (stmt, 0), 0);
-  return TRUE;
-}
 
 guint
 pigeon_store_count_messages (PigeonStore *self,
                              gint64       folder_id,
                              GError     **error)
 {
-  ListData ld = { .folder_id = folder_id };
+  gint64 total;
+  gboolean found;
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), 0);
 
-  if (!pigeon_store_run_read (self, count_func, &ld, error))
+  if (!pigeon_store_read_int (self, "SELECT total FROM folders WHERE id = ?", &folder_id, 1,
+                              &total, &found, error))
     return 0;
-  return ld.count;
+  if (!found)
+    {
+      pigeon_store_set_folder_not_found (error);
+      return 0;
+    }
+  return (guint) MAX (total, 0);
 }
 
 static gboolean
@@ -1082,22 +1056,14 @@ set_body_func (PigeonStore *self,
   gint64 folder_id;
   gboolean has_row;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT folder_id FROM messages WHERE id = ?", error);
-
-    if (stmt == NULL)
+  if (!pigeon_store_query_int (self, db, "SELECT folder_id FROM messages WHERE id = ?",
+                               &bd->message_id, 1, &folder_id, &has_row, error))
+    return FALSE;
+  if (!has_row)
+    {
+      pigeon_store_set_message_not_found (error);
       return FALSE;
-    sqlite3_bind_int64 (stmt, 1, bd->message_id);
-    if (!pigeon_store_step (self, db, stmt, &has_row, error))
-      return FALSE;
-    if (!has_row)
-      {
-        pigeon_store_set_message_not_found (error);
-        return FALSE;
-      }
-    folder_id = sqlite3_column_int64 (stmt, 0);
-  }
+    }
 
   {
     g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,

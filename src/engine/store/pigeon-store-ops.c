@@ -76,7 +76,6 @@ op_from_row (PigeonStmt *stmt)
 typedef struct
 {
   gint64     op_id;
-  guint      count;
   GPtrArray *ops;
 } OpsData;
 
@@ -146,34 +145,18 @@ pigeon_store_get_pending_op (PigeonStore *self,
   return g_steal_pointer (&ops->pdata[0]);
 }
 
-static gboolean
-count_ops_func (PigeonStore *self,
-                sqlite3     *db,
-                gpointer     data,
-                GError     **error)
-{
-  OpsData *od = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT count(*) FROM pending_ops", error);
-  gboolean has_row;
-
-  if (stmt == NULL || !pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  od->count = (guint) sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
 guint
 pigeon_store_count_pending_ops (PigeonStore *self,
                                 GError     **error)
 {
-  OpsData od = { 0 };
+  gint64 count;
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), 0);
 
-  if (!pigeon_store_run_read (self, count_ops_func, &od, error))
+  if (!pigeon_store_read_int (self, "SELECT count(*) FROM pending_ops", NULL, 0, &count, NULL,
+                              error))
     return 0;
-  return od.count;
+  return (guint) count;
 }
 
 /* An operation that is already gone (dropped by a folder reset) counts as completed. */

@@ -289,7 +289,6 @@ typedef struct
 {
   gint64     id;
   GPtrArray *entries;
-  guint      count;
   GArray    *ids;
   gboolean   found;
   PigeonFolderRole role;
@@ -361,34 +360,18 @@ pigeon_store_outbox_list (PigeonStore  *self,
   return g_steal_pointer (&entries);
 }
 
-static gboolean
-count_func (PigeonStore *self,
-            sqlite3     *db,
-            gpointer     data,
-            GError     **error)
-{
-  ReadData *rd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT count(*) FROM outbox WHERE state IN (0, 1)", error);
-  gboolean has_row;
-
-  if (stmt == NULL || !pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  rd->count = (guint) sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
 guint
 pigeon_store_outbox_count_waiting (PigeonStore  *self,
                                    GError      **error)
 {
-  ReadData rd = { 0 };
+  gint64 count;
 
   g_return_val_if_fail (PIGEON_IS_STORE (self), 0);
 
-  if (!pigeon_store_run_read (self, count_func, &rd, error))
+  if (!pigeon_store_read_int (self, "SELECT count(*) FROM outbox WHERE state IN (0, 1)", NULL,
+                              0, &count, NULL, error))
     return 0;
-  return rd.count;
+  return (guint) count;
 }
 
 static gboolean
@@ -922,22 +905,14 @@ ensure_folder_func (PigeonStore *self,
   const char *path = role_folder_path (fd->role);
   gboolean found;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT id FROM folders WHERE role = ? AND (flags & ?) = 0 ORDER BY id LIMIT 1", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int (stmt, 1, fd->role);
-    sqlite3_bind_int (stmt, 2, PIGEON_FOLDER_FLAG_NOSELECT);
-    if (!pigeon_store_step (self, db, stmt, &found, error))
-      return FALSE;
-    if (found)
-      {
-        fd->id = sqlite3_column_int64 (stmt, 0);
-        return TRUE;
-      }
-  }
+  if (!pigeon_store_query_int (self, db,
+                               "SELECT id FROM folders WHERE role = ? AND (flags & ?) = 0 "
+                               "ORDER BY id LIMIT 1",
+                               (const gint64[]) { fd->role, PIGEON_FOLDER_FLAG_NOSELECT }, 2,
+                               &fd->id, &found, error))
+    return FALSE;
+  if (found)
+    return TRUE;
   {
     g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
       "SELECT id FROM folders WHERE path = ?", error);
@@ -989,22 +964,15 @@ drop_draft (PigeonStore *self,
             gint64       replaces,
             GError     **error)
 {
-  gint64 folder_id = 0;
+  gint64 folder_id;
   gboolean queued;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT folder_id FROM pending_ops WHERE kind = ? AND message_id = ? LIMIT 1", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int (stmt, 1, PIGEON_OP_APPEND);
-    sqlite3_bind_int64 (stmt, 2, replaces);
-    if (!pigeon_store_step (self, db, stmt, &queued, error))
-      return FALSE;
-    if (queued)
-      folder_id = sqlite3_column_int64 (stmt, 0);
-  }
+  if (!pigeon_store_query_int (self, db,
+                               "SELECT folder_id FROM pending_ops "
+                               "WHERE kind = ? AND message_id = ? LIMIT 1",
+                               (const gint64[]) { PIGEON_OP_APPEND, replaces }, 2, &folder_id,
+                               &queued, error))
+    return FALSE;
   if (!queued)
     return pigeon_store_expunge_messages (self, &replaces, 1, error);
 

@@ -36,6 +36,16 @@ gboolean        pigeon_store_exec_ints          (PigeonStore   *self,
                                                  const gint64  *args,
                                                  guint          n_args,
                                                  GError       **error);
+/* Runs SQL with ?1 … ?N_ARGS bound to ARGS and reads the first column of its first row
+ * into *VALUE: 0, and *FOUND FALSE, when no row came.  VALUE and FOUND may be NULL. */
+gboolean        pigeon_store_query_int          (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 const char    *sql,
+                                                 const gint64  *args,
+                                                 guint          n_args,
+                                                 gint64        *value,
+                                                 gboolean      *found,
+                                                 GError       **error);
 /* Steps once: TRUE with *HAS_ROW telling whether a row came, FALSE on error. */
 gboolean        pigeon_store_step               (PigeonStore   *self,
                                                  sqlite3       *db,
@@ -138,6 +148,14 @@ gboolean        pigeon_store_write_ints         (PigeonStore   *self,
                                                  const char    *sql,
                                                  const gint64  *args,
                                                  guint          n_args,
+                                                 GError       **error);
+/* Likewise pigeon_store_query_int() as a read of its own. */
+gboolean        pigeon_store_read_int           (PigeonStore   *self,
+                                                 const char    *sql,
+                                                 const gint64  *args,
+                                                 guint          n_args,
+                                                 gint64        *value,
+                                                 gboolean      *found,
                                                  GError       **error);
 
 /* The last path component, after DELIMITER (the whole path without one). */

@@ -343,6 +343,35 @@ pigeon_store_exec_ints (PigeonStore  *self,
   return pigeon_store_step_done (self, db, stmt, error);
 }
 
+gboolean
+pigeon_store_query_int (PigeonStore  *self,
+                        sqlite3      *db,
+                        const char   *sql,
+                        const gint64 *args,
+                        guint         n_args,
+                        gint64       *value,
+                        gboolean     *found,
+                        GError      **error)
+{
+  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+  gboolean has_row;
+
+  if (value != NULL)
+    *value = 0;
+  if (found != NULL)
+    *found = FALSE;
+  if (stmt == NULL)
+    return FALSE;
+  bind_ints (stmt, args, n_args);
+  if (!pigeon_store_step (self, db, stmt, &has_row, error))
+    return FALSE;
+  if (has_row && value != NULL)
+    *value = sqlite3_column_int64 (stmt, 0);
+  if (found != NULL)
+    *found = has_row;
+  return TRUE;
+}
+
 void
 pigeon_stmt_bind_text (PigeonStmt *stmt,
                        int         index,
@@ -1458,6 +1487,8 @@ typedef struct
   const char   *sql;
   const gint64 *args;
   guint         n_args;
+  gint64        value;
+  gboolean      found;
 } IntsStatement;
 
 static gboolean
@@ -1481,6 +1512,38 @@ pigeon_store_write_ints (PigeonStore  *self,
   IntsStatement is = { sql, args, n_args };
 
   return pigeon_store_run_write (self, write_ints_func, &is, error);
+}
+
+static gboolean
+read_int_func (PigeonStore *self,
+               sqlite3     *db,
+               gpointer     data,
+               GError     **error)
+{
+  IntsStatement *is = data;
+
+  return pigeon_store_query_int (self, db, is->sql, is->args, is->n_args, &is->value,
+                                 &is->found, error);
+}
+
+gboolean
+pigeon_store_read_int (PigeonStore  *self,
+                       const char   *sql,
+                       const gint64 *args,
+                       guint         n_args,
+                       gint64       *value,
+                       gboolean     *found,
+                       GError      **error)
+{
+  IntsStatement is = { sql, args, n_args };
+
+  if (!pigeon_store_run_read (self, read_int_func, &is, error))
+    return FALSE;
+  if (value != NULL)
+    *value = is.value;
+  if (found != NULL)
+    *found = is.found;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ account state */

@@ -61,6 +61,22 @@ pigeon_store_folder_from_row (PigeonStmt *stmt)
   return folder;
 }
 
+gboolean
+pigeon_store_check_folder (PigeonStore *self,
+                           sqlite3     *db,
+                           gint64       folder_id,
+                           GError     **error)
+{
+  gboolean found;
+
+  if (!pigeon_store_query_int (self, db, "SELECT 1 FROM folders WHERE id = ?", &folder_id, 1,
+                               NULL, &found, error))
+    return FALSE;
+  if (!found)
+    pigeon_store_set_folder_not_found (error);
+  return found;
+}
+
 /* ------------------------------------------------------------------ reading */
 
 typedef struct

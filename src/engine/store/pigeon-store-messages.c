@@ -213,26 +213,6 @@ current_uidvalidity (PigeonStore *self,
                                  &folder_id, 1, uidvalidity, NULL, error);
 }
 
-static gboolean
-folder_exists (PigeonStore *self,
-               sqlite3     *db,
-               gint64       folder_id,
-               GError     **error)
-{
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT 1 FROM folders WHERE id = ?", error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (!has_row)
-    pigeon_store_set_folder_not_found (error);
-  return has_row;
-}
-
 /* Server flags with the user's queued changes on top, so a sync never undoes what the
  * user did before the server heard of it. */
 static gboolean
@@ -401,7 +381,7 @@ upsert_func (PigeonStore *self,
   g_autoptr(GHashTable) pending_ids = g_hash_table_new (g_int64_hash, g_int64_equal);
   gboolean pending_flags;
 
-  if (!folder_exists (self, db, ud->folder_id, error) ||
+  if (!pigeon_store_check_folder (self, db, ud->folder_id, error) ||
       !have_pending_flags (self, db, &pending_flags, error))
     return FALSE;
 

@@ -538,24 +538,9 @@ append_func (PigeonStore *self,
 {
   AppendData *ad = data;
   g_autoptr(PigeonPendingOp) op = pigeon_pending_op_new (PIGEON_OP_APPEND);
-  gboolean found;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT 1 FROM folders WHERE id = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, ad->folder_id);
-    if (!pigeon_store_step (self, db, stmt, &found, error))
-      return FALSE;
-    if (!found)
-      {
-        pigeon_store_set_folder_not_found (error);
-        return FALSE;
-      }
-  }
-
+  if (!pigeon_store_check_folder (self, db, ad->folder_id, error))
+    return FALSE;
   ad->id = pigeon_store_insert_message (self, db, ad->folder_id, ad->envelope,
                                         ad->body_text, error);
   if (ad->id == 0)

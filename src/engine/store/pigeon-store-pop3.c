@@ -210,23 +210,8 @@ commit_func (PigeonStore *self,
 {
   CommitData *cd = data;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT 1 FROM folders WHERE id = ?", error);
-    gboolean has_row;
-
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, cd->folder_id);
-    if (!pigeon_store_step (self, db, stmt, &has_row, error))
-      return FALSE;
-    if (!has_row)
-      {
-        pigeon_store_set_folder_not_found (error);
-        return FALSE;
-      }
-  }
-
+  if (!pigeon_store_check_folder (self, db, cd->folder_id, error))
+    return FALSE;
   for (guint i = 0; i < cd->downloads->len; i++)
     {
       PigeonStoreDownload *download = g_ptr_array_index (cd->downloads, i);

@@ -158,6 +158,13 @@ gboolean        pigeon_store_read_int           (PigeonStore   *self,
                                                  gboolean      *found,
                                                  GError       **error);
 
+/* Inside a read or write: TRUE when folder FOLDER_ID is there, else FALSE with the
+ * folder-not-found error. */
+gboolean        pigeon_store_check_folder       (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 gint64         folder_id,
+                                                 GError       **error);
+
 /* The last path component, after DELIMITER (the whole path without one). */
 char           *pigeon_store_folder_name_from_path   (const char *path,
                                                       const char *delimiter);

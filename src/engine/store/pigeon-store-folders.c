@@ -329,28 +329,6 @@ pigeon_store_rename_folder (PigeonStore *self,
 
 /* ------------------------------------------------------------------ upserting */
 
-static gboolean
-lookup_folder_id (PigeonStore *self,
-                  sqlite3     *db,
-                  const char  *sql,
-                  const char  *arg,
-                  gint64      *id,
-                  GError     **error)
-{
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
-  gboolean has_row;
-
-  *id = 0;
-  if (stmt == NULL)
-    return FALSE;
-  pigeon_stmt_bind_text (stmt, 1, arg);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (has_row)
-    *id = sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
 /* Inside a write: the folder by path (or, for a server that renamed it, by remote id). */
 static gint64
 upsert_in (PigeonStore        *self,
@@ -363,13 +341,14 @@ upsert_in (PigeonStore        *self,
   g_autoptr(PigeonStmt) stmt = NULL;
   gint64 id;
 
-  if (!lookup_folder_id (self, db, "SELECT id FROM folders WHERE path = ?", folder->path,
-                         &id, error))
+  if (!pigeon_store_query_int_by_text (self, db, "SELECT id FROM folders WHERE path = ?",
+                                       folder->path, &id, NULL, error))
     return 0;
   if (id == 0 && folder->remote_id != NULL)
     {
-      if (!lookup_folder_id (self, db, "SELECT id FROM folders WHERE remote_id = ?",
-                             folder->remote_id, &id, error))
+      if (!pigeon_store_query_int_by_text (self, db,
+                                           "SELECT id FROM folders WHERE remote_id = ?",
+                                           folder->remote_id, &id, NULL, error))
         return 0;
       if (id != 0 && !rename_in (self, db, id, folder->path, error))
         return 0;

@@ -401,19 +401,10 @@ known_thread (PigeonStore *self,
               gint64      *thread_id,
               GError     **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "SELECT thread_id FROM messages WHERE message_id = ? AND thread_id <> 0 LIMIT 1", error);
-  gboolean has_row;
-
-  *thread_id = 0;
-  if (stmt == NULL)
-    return FALSE;
-  pigeon_stmt_bind_text (stmt, 1, message_id);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (has_row)
-    *thread_id = sqlite3_column_int64 (stmt, 0);
-  return TRUE;
+  return pigeon_store_query_int_by_text (self, db,
+                                         "SELECT thread_id FROM messages "
+                                         "WHERE message_id = ? AND thread_id <> 0 LIMIT 1",
+                                         message_id, thread_id, NULL, error);
 }
 
 static gboolean

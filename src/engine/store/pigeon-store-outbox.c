@@ -913,17 +913,9 @@ ensure_folder_func (PigeonStore *self,
     return FALSE;
   if (found)
     return TRUE;
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT id FROM folders WHERE path = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    pigeon_stmt_bind_text (stmt, 1, path);
-    if (!pigeon_store_step (self, db, stmt, &found, error))
-      return FALSE;
-    fd->id = found ? sqlite3_column_int64 (stmt, 0) : 0;
-  }
+  if (!pigeon_store_query_int_by_text (self, db, "SELECT id FROM folders WHERE path = ?", path,
+                                       &fd->id, NULL, error))
+    return FALSE;
   if (fd->id == 0)
     fd->id = pigeon_store_create_folder (self, path, NULL, fd->local_only, error);
   if (fd->id == 0)

@@ -46,6 +46,14 @@ gboolean        pigeon_store_query_int          (PigeonStore   *self,
                                                  gint64        *value,
                                                  gboolean      *found,
                                                  GError       **error);
+/* The same with ?1 bound to TEXT. */
+gboolean        pigeon_store_query_int_by_text  (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 const char    *sql,
+                                                 const char    *text,
+                                                 gint64        *value,
+                                                 gboolean      *found,
+                                                 GError       **error);
 /* Steps once: TRUE with *HAS_ROW telling whether a row came, FALSE on error. */
 gboolean        pigeon_store_step               (PigeonStore   *self,
                                                  sqlite3       *db,

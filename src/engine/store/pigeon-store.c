@@ -343,6 +343,30 @@ pigeon_store_exec_ints (PigeonStore  *self,
   return pigeon_store_step_done (self, db, stmt, error);
 }
 
+/* Steps STMT (NULL when it could not be prepared) once for the query_int calls. */
+static gboolean
+step_int (PigeonStore *self,
+          sqlite3     *db,
+          PigeonStmt  *stmt,
+          gint64      *value,
+          gboolean    *found,
+          GError     **error)
+{
+  gboolean has_row;
+
+  if (value != NULL)
+    *value = 0;
+  if (found != NULL)
+    *found = FALSE;
+  if (stmt == NULL || !pigeon_store_step (self, db, stmt, &has_row, error))
+    return FALSE;
+  if (has_row && value != NULL)
+    *value = sqlite3_column_int64 (stmt, 0);
+  if (found != NULL)
+    *found = has_row;
+  return TRUE;
+}
+
 gboolean
 pigeon_store_query_int (PigeonStore  *self,
                         sqlite3      *db,
@@ -354,22 +378,26 @@ pigeon_store_query_int (PigeonStore  *self,
                         GError      **error)
 {
   g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
-  gboolean has_row;
 
-  if (value != NULL)
-    *value = 0;
-  if (found != NULL)
-    *found = FALSE;
-  if (stmt == NULL)
-    return FALSE;
-  bind_ints (stmt, args, n_args);
-  if (!pigeon_store_step (self, db, stmt, &has_row, error))
-    return FALSE;
-  if (has_row && value != NULL)
-    *value = sqlite3_column_int64 (stmt, 0);
-  if (found != NULL)
-    *found = has_row;
-  return TRUE;
+  if (stmt != NULL)
+    bind_ints (stmt, args, n_args);
+  return step_int (self, db, stmt, value, found, error);
+}
+
+gboolean
+pigeon_store_query_int_by_text (PigeonStore *self,
+                                sqlite3     *db,
+                                const char  *sql,
+                                const char  *text,
+                                gint64      *value,
+                                gboolean    *found,
+                                GError     **error)
+{
+  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+
+  if (stmt != NULL)
+    pigeon_stmt_bind_text (stmt, 1, text);
+  return step_int (self, db, stmt, value, found, error);
 }
 
 void

@@ -77,6 +77,23 @@ pigeon_store_check_folder (PigeonStore *self,
   return found;
 }
 
+gboolean
+pigeon_store_check_path_free (PigeonStore *self,
+                              sqlite3     *db,
+                              const char  *path,
+                              GError     **error)
+{
+  gboolean taken;
+
+  if (!pigeon_store_query_int_by_text (self, db, "SELECT 1 FROM folders WHERE path = ?", path,
+                                       NULL, &taken, error))
+    return FALSE;
+  if (taken)
+    g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
+                 _("A folder named “%s” already exists."), path);
+  return !taken;
+}
+
 /* ------------------------------------------------------------------ reading */
 
 typedef struct
@@ -240,23 +257,8 @@ rename_in (PigeonStore *self,
 
   if (g_strcmp0 (old_path, new_path) == 0)
     return TRUE;
-
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT 1 FROM folders WHERE path = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    pigeon_stmt_bind_text (stmt, 1, new_path);
-    if (!pigeon_store_step (self, db, stmt, &has_row, error))
-      return FALSE;
-    if (has_row)
-      {
-        g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
-                     _("A folder named “%s” already exists."), new_path);
-        return FALSE;
-      }
-  }
+  if (!pigeon_store_check_path_free (self, db, new_path, error))
+    return FALSE;
 
   name = pigeon_store_folder_name_from_path (new_path, delimiter);
   parent = pigeon_store_folder_parent_from_path (new_path, delimiter);

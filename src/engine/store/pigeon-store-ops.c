@@ -619,25 +619,9 @@ create_folder_func (PigeonStore *self,
   CreateData *cd = data;
   g_autofree char *name = pigeon_store_folder_name_from_path (cd->path, cd->delimiter);
   g_autofree char *parent = pigeon_store_folder_parent_from_path (cd->path, cd->delimiter);
-  gboolean found;
 
-  {
-    g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-      "SELECT 1 FROM folders WHERE path = ?", error);
-
-    if (stmt == NULL)
-      return FALSE;
-    pigeon_stmt_bind_text (stmt, 1, cd->path);
-    if (!pigeon_store_step (self, db, stmt, &found, error))
-      return FALSE;
-    if (found)
-      {
-        g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
-                     _("A folder named “%s” already exists."), cd->path);
-        return FALSE;
-      }
-  }
-
+  if (!pigeon_store_check_path_free (self, db, cd->path, error))
+    return FALSE;
   {
     g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
       "INSERT INTO folders (path, name, parent_path, delimiter, role, flags) "

@@ -173,6 +173,13 @@ gboolean        pigeon_store_check_folder       (PigeonStore   *self,
                                                  gint64         folder_id,
                                                  GError       **error);
 
+/* Inside a read or write: TRUE when no folder has PATH, else FALSE with an error that
+ * says the name is taken. */
+gboolean        pigeon_store_check_path_free    (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 const char    *path,
+                                                 GError       **error);
+
 /* The last path component, after DELIMITER (the whole path without one). */
 char           *pigeon_store_folder_name_from_path   (const char *path,
                                                       const char *delimiter);

@@ -649,35 +649,6 @@ pigeon_store_set_folder_sync_state (PigeonStore *self,
   return pigeon_store_run_write (self, sync_state_func, &fd, error);
 }
 
-/* Runs a DELETE … RETURNING id, folder_id with ?1 = FOLDER_ID (and ?2 = PIGEON_OP_MOVE
- * where the statement has it) and notes each row. */
-static gboolean
-delete_noting (PigeonStore *self,
-               sqlite3     *db,
-               const char  *sql,
-               gint64       folder_id,
-               GError     **error)
-{
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, folder_id);
-  if (sqlite3_bind_parameter_count (stmt) >= 2)
-    sqlite3_bind_int (stmt, 2, PIGEON_OP_MOVE);
-  for (;;)
-    {
-      gboolean has_row;
-
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      pigeon_store_note_message (self, sqlite3_column_int64 (stmt, 1),
-                                 sqlite3_column_int64 (stmt, 0), 'r');
-    }
-}
-
 /*
  * The folder's server identities are void.  Rows that have one go, with the queued
  * operations that name them.  Rows still waiting for an identity (appended, or moved here
@@ -693,11 +664,13 @@ reset_func (PigeonStore *self,
 {
   FolderData *fd = data;
 
-  if (!delete_noting (self, db,
-        "DELETE FROM messages WHERE uid = 0 AND remote_id IS NULL AND id IN "
-        "  (SELECT message_id FROM pending_ops WHERE kind = ?2 AND folder_id = ?1 "
-        "   AND (uid <> 0 OR remote_id IS NOT NULL)) "
-        "RETURNING id, folder_id", fd->folder_id, error))
+  if (!pigeon_store_exec_removed (self, db,
+                                  "DELETE FROM messages WHERE uid = 0 AND remote_id IS NULL "
+                                  "AND id IN (SELECT message_id FROM pending_ops "
+                                  "  WHERE kind = ?2 AND folder_id = ?1 "
+                                  "  AND (uid <> 0 OR remote_id IS NOT NULL)) "
+                                  "RETURNING id, folder_id",
+                                  (const gint64[]) { fd->folder_id, PIGEON_OP_MOVE }, 2, error))
     return FALSE;
 
   if (!pigeon_store_exec_ints (self, db,
@@ -708,10 +681,11 @@ reset_func (PigeonStore *self,
                                error))
     return FALSE;
 
-  if (!delete_noting (self, db,
-        "DELETE FROM messages WHERE folder_id = ?1 "
-        "AND (uid <> 0 OR remote_id IS NOT NULL) RETURNING id, folder_id",
-        fd->folder_id, error))
+  if (!pigeon_store_exec_removed (self, db,
+                                  "DELETE FROM messages WHERE folder_id = ?1 "
+                                  "AND (uid <> 0 OR remote_id IS NOT NULL) "
+                                  "RETURNING id, folder_id",
+                                  &fd->folder_id, 1, error))
     return FALSE;
 
   if (!pigeon_store_exec_ints (self, db,

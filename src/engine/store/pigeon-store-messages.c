@@ -572,26 +572,6 @@ typedef struct
   guint               n_ids;
 } RemoveData;
 
-/* Steps a DELETE … RETURNING id, folder_id and notes the rows. */
-static gboolean
-delete_returning (PigeonStore *self,
-                  sqlite3     *db,
-                  PigeonStmt  *stmt,
-                  GError     **error)
-{
-  for (;;)
-    {
-      gboolean has_row;
-
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      pigeon_store_note_message (self, sqlite3_column_int64 (stmt, 1),
-                                 sqlite3_column_int64 (stmt, 0), 'r');
-    }
-}
-
 static gboolean
 remove_by_uid_func (PigeonStore *self,
                     sqlite3     *db,
@@ -599,25 +579,20 @@ remove_by_uid_func (PigeonStore *self,
                     GError     **error)
 {
   RemoveData *rd = data;
-  g_autoptr(PigeonStmt) stmt = NULL;
   gint64 uidvalidity;
 
   if (!current_uidvalidity (self, db, rd->folder_id, &uidvalidity, error))
     return FALSE;
-  stmt = pigeon_store_prepare (self, db,
-    "DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ? AND uid <> 0 "
-    "RETURNING id, folder_id", error);
-  if (stmt == NULL)
-    return FALSE;
-
   for (guint i = 0; i < rd->n_uids; i++)
     {
-      sqlite3_bind_int64 (stmt, 1, rd->folder_id);
-      sqlite3_bind_int64 (stmt, 2, uidvalidity);
-      sqlite3_bind_int64 (stmt, 3, rd->uids[i]);
-      if (!delete_returning (self, db, stmt, error))
+      if (!pigeon_store_exec_removed (self, db,
+                                      "DELETE FROM messages WHERE folder_id = ? "
+                                      "AND uidvalidity = ? AND uid = ? AND uid <> 0 "
+                                      "RETURNING id, folder_id",
+                                      (const gint64[]) { rd->folder_id, uidvalidity,
+                                                         rd->uids[i] }, 3,
+                                      error))
         return FALSE;
-      sqlite3_reset (stmt);
     }
   return TRUE;
 }
@@ -656,7 +631,7 @@ remove_by_remote_id_func (PigeonStore *self,
     {
       sqlite3_bind_int64 (stmt, 1, rd->folder_id);
       pigeon_stmt_bind_text (stmt, 2, rd->remote_ids[i]);
-      if (!delete_returning (self, db, stmt, error))
+      if (!pigeon_store_step_removed (self, db, stmt, error))
         return FALSE;
       sqlite3_reset (stmt);
     }
@@ -686,17 +661,13 @@ remove_messages_func (PigeonStore *self,
                       GError     **error)
 {
   RemoveData *rd = data;
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
-    "DELETE FROM messages WHERE id = ? RETURNING id, folder_id", error);
 
-  if (stmt == NULL)
-    return FALSE;
   for (guint i = 0; i < rd->n_ids; i++)
     {
-      sqlite3_bind_int64 (stmt, 1, rd->ids[i]);
-      if (!delete_returning (self, db, stmt, error))
+      if (!pigeon_store_exec_removed (self, db,
+                                      "DELETE FROM messages WHERE id = ? RETURNING id, folder_id",
+                                      &rd->ids[i], 1, error))
         return FALSE;
-      sqlite3_reset (stmt);
     }
   return TRUE;
 }

@@ -777,7 +777,7 @@ server_id_func (PigeonStore *self,
     g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db,
       "DELETE FROM messages WHERE folder_id = ?1 AND id <> ?2 "
       "AND ((?4 <> 0 AND uidvalidity = ?3 AND uid = ?4 AND uid <> 0) OR remote_id = ?5) "
-      "RETURNING id", error);
+      "RETURNING id, folder_id", error);
 
     if (stmt == NULL)
       return FALSE;
@@ -786,16 +786,8 @@ server_id_func (PigeonStore *self,
     sqlite3_bind_int64 (stmt, 3, sd->uidvalidity);
     sqlite3_bind_int64 (stmt, 4, sd->uid);
     pigeon_stmt_bind_text (stmt, 5, sd->remote_id);
-    for (;;)
-      {
-        gboolean has_row;
-
-        if (!pigeon_store_step (self, db, stmt, &has_row, error))
-          return FALSE;
-        if (!has_row)
-          break;
-        pigeon_store_note_message (self, row.folder_id, sqlite3_column_int64 (stmt, 0), 'r');
-      }
+    if (!pigeon_store_step_removed (self, db, stmt, error))
+      return FALSE;
   }
 
   {

@@ -67,6 +67,18 @@ gboolean        pigeon_store_step_collect_ids   (PigeonStore   *self,
                                                  PigeonStmt    *stmt,
                                                  GArray        *ids,
                                                  GError       **error);
+/* Steps a DELETE … RETURNING id, folder_id until it is done, noting each row removed. */
+gboolean        pigeon_store_step_removed       (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 PigeonStmt    *stmt,
+                                                 GError       **error);
+/* The same for SQL with ?1 … ?N_ARGS bound to the integers in ARGS. */
+gboolean        pigeon_store_exec_removed       (PigeonStore   *self,
+                                                 sqlite3       *db,
+                                                 const char    *sql,
+                                                 const gint64  *args,
+                                                 guint          n_args,
+                                                 GError       **error);
 /* Steps until the statement is done (rows, if any, are ignored). */
 gboolean        pigeon_store_step_done          (PigeonStore   *self,
                                                  sqlite3       *db,

@@ -288,6 +288,37 @@ pigeon_store_step_done (PigeonStore *self,
   return TRUE;
 }
 
+/* Steps STMT until it is done, handing each row to ROW_FUNC. */
+static gboolean
+step_each (PigeonStore *self,
+           sqlite3     *db,
+           PigeonStmt  *stmt,
+           void       (*row_func) (PigeonStmt *stmt,
+                                   gpointer    user_data),
+           gpointer     user_data,
+           GError     **error)
+{
+  for (;;)
+    {
+      gboolean has_row;
+
+      if (!pigeon_store_step (self, db, stmt, &has_row, error))
+        return FALSE;
+      if (!has_row)
+        return TRUE;
+      row_func (stmt, user_data);
+    }
+}
+
+static void
+append_id (PigeonStmt *stmt,
+           gpointer    user_data)
+{
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+
+  g_array_append_val ((GArray *) user_data, id);
+}
+
 gboolean
 pigeon_store_step_collect_ids (PigeonStore *self,
                                sqlite3     *db,
@@ -295,18 +326,24 @@ pigeon_store_step_collect_ids (PigeonStore *self,
                                GArray      *ids,
                                GError     **error)
 {
-  for (;;)
-    {
-      gboolean has_row;
-      gint64 id;
+  return step_each (self, db, stmt, append_id, ids, error);
+}
 
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
+static void
+note_removed (PigeonStmt *stmt,
+              gpointer    user_data)
+{
+  pigeon_store_note_message (user_data, sqlite3_column_int64 (stmt, 1),
+                             sqlite3_column_int64 (stmt, 0), 'r');
+}
+
+gboolean
+pigeon_store_step_removed (PigeonStore *self,
+                           sqlite3     *db,
+                           PigeonStmt  *stmt,
+                           GError     **error)
+{
+  return step_each (self, db, stmt, note_removed, self, error);
 }
 
 gboolean
@@ -368,6 +405,22 @@ step_int (PigeonStore *self,
 }
 
 gboolean
+pigeon_store_exec_removed (PigeonStore  *self,
+                           sqlite3      *db,
+                           const char   *sql,
+                           const gint64 *args,
+                           guint         n_args,
+                           GError      **error)
+{
+  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_ints (stmt, args, n_args);
+  return pigeon_store_step_removed (self, db, stmt, error);
+}
+
+gboolean
 pigeon_store_query_int (PigeonStore  *self,
                         sqlite3      *db,
                         const char   *sql,
@@ -418,6 +471,21 @@ pigeon_stmt_dup_text (PigeonStmt *stmt,
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
+typedef struct
+{
+  PigeonRowFunc  from_row;
+  GPtrArray     *into;
+} CollectRows;
+
+static void
+add_row (PigeonStmt *stmt,
+         gpointer    user_data)
+{
+  CollectRows *cr = user_data;
+
+  g_ptr_array_add (cr->into, cr->from_row (stmt));
+}
+
 gboolean
 pigeon_store_collect_rows (PigeonStore  *self,
                            sqlite3      *db,
@@ -426,16 +494,9 @@ pigeon_store_collect_rows (PigeonStore  *self,
                            GPtrArray    *into,
                            GError      **error)
 {
-  for (;;)
-    {
-      gboolean has_row;
+  CollectRows cr = { from_row, into };
 
-      if (!pigeon_store_step (self, db, stmt, &has_row, error))
-        return FALSE;
-      if (!has_row)
-        return TRUE;
-      g_ptr_array_add (into, from_row (stmt));
-    }
+  return step_each (self, db, stmt, add_row, &cr, error);
 }
 
 gint64

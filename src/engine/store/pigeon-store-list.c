@@ -664,18 +664,8 @@ user_delete_func (PigeonStore *self,
         goto out;
       pigeon_stmt_bind_text (stmt, 1, info.path);
       pigeon_stmt_bind_text (stmt, 2, info.delimiter);
-      for (;;)
-        {
-          gboolean has_row;
-          gint64 id;
-
-          if (!pigeon_store_step (self, db, stmt, &has_row, error))
-            goto out;
-          if (!has_row)
-            break;
-          id = sqlite3_column_int64 (stmt, 0);
-          g_array_append_val (below, id);
-        }
+      if (!pigeon_store_step_collect_ids (self, db, stmt, below, error))
+        goto out;
     }
 
   for (guint i = 0; i < below->len; i++)

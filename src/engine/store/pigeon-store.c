@@ -355,13 +355,20 @@ pigeon_store_exec (PigeonStore *self,
   return pigeon_store_exec_ints (self, db, sql, NULL, 0, error);
 }
 
-static void
-bind_ints (PigeonStmt   *stmt,
-           const gint64 *args,
-           guint         n_args)
+/* SQL from the cache with ?1 … ?N_ARGS bound to ARGS; NULL with ERROR set if it fails. */
+static PigeonStmt *
+prepare_ints (PigeonStore  *self,
+              sqlite3      *db,
+              const char   *sql,
+              const gint64 *args,
+              guint         n_args,
+              GError      **error)
 {
-  for (guint i = 0; i < n_args; i++)
+  PigeonStmt *stmt = pigeon_store_prepare (self, db, sql, error);
+
+  for (guint i = 0; stmt != NULL && i < n_args; i++)
     sqlite3_bind_int64 (stmt, (int) i + 1, args[i]);
+  return stmt;
 }
 
 gboolean
@@ -372,12 +379,9 @@ pigeon_store_exec_ints (PigeonStore  *self,
                         guint         n_args,
                         GError      **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+  g_autoptr(PigeonStmt) stmt = prepare_ints (self, db, sql, args, n_args, error);
 
-  if (stmt == NULL)
-    return FALSE;
-  bind_ints (stmt, args, n_args);
-  return pigeon_store_step_done (self, db, stmt, error);
+  return stmt != NULL && pigeon_store_step_done (self, db, stmt, error);
 }
 
 /* Steps STMT (NULL when it could not be prepared) once for the query_int calls. */
@@ -412,12 +416,9 @@ pigeon_store_exec_removed (PigeonStore  *self,
                            guint         n_args,
                            GError      **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+  g_autoptr(PigeonStmt) stmt = prepare_ints (self, db, sql, args, n_args, error);
 
-  if (stmt == NULL)
-    return FALSE;
-  bind_ints (stmt, args, n_args);
-  return pigeon_store_step_removed (self, db, stmt, error);
+  return stmt != NULL && pigeon_store_step_removed (self, db, stmt, error);
 }
 
 gboolean
@@ -430,10 +431,8 @@ pigeon_store_query_int (PigeonStore  *self,
                         gboolean     *found,
                         GError      **error)
 {
-  g_autoptr(PigeonStmt) stmt = pigeon_store_prepare (self, db, sql, error);
+  g_autoptr(PigeonStmt) stmt = prepare_ints (self, db, sql, args, n_args, error);
 
-  if (stmt != NULL)
-    bind_ints (stmt, args, n_args);
   return step_int (self, db, stmt, value, found, error);
 }
 

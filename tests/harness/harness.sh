@@ -921,6 +921,15 @@ harness_down () {  # only a harness claimed or named by this process
   for pid in "${roots[@]}"; do all+=($(_h_descendants "$pid")); done
   for pid in "${roots[@]}"; do _h_asroot kill -TERM "$pid" 2> /dev/null; done
   for pid in "${all[@]}"; do _h_wait_gone "$pid" 15; done
+  # Whatever still runs from this harness's directory (a daemon whose record went missing,
+  # one that forked anew) goes too: nothing may outlive its harness.
+  for pid in $(pgrep -f -- "$HB/" 2> /dev/null); do
+    [ "$pid" != $$ ] && [ "$pid" != "$PPID" ] || continue
+    _h_log "process $pid was left running: $(tr '\0' ' ' < /proc/"$pid"/cmdline 2> /dev/null |
+      cut -c1-60); stopping it"
+    _h_asroot kill -TERM "$pid" 2> /dev/null
+    _h_wait_gone "$pid" 5
+  done
   rm -f "$HB"/pids/*.pid
   _h_timing harness_down "$(_h_ms "$t0")"
   if [ -n "$PIGEON_TEST_LOG_DIR" ]; then

@@ -217,8 +217,22 @@ parse_recurrence (const PigeonEasNode *node)
   return g_steal_pointer (&rule);
 }
 
+/* Where an event (or one changed occurrence) takes place: Calendar:Location up to 14.1,
+ * AirSyncBase:Location with a DisplayName from 16.0 on. */
+static char *
+parse_location (const PigeonEasNode *node)
+{
+  const char *text = pigeon_eas_node_find_text (node, "Calendar:Location");
+
+  if (text == NULL)
+    text = pigeon_eas_node_find_text (pigeon_eas_node_find (node, "AirSyncBase:Location"),
+                                      "AirSyncBase:DisplayName");
+  return g_strdup (text);
+}
+
 /* Calendar:Exceptions: each Exception names the occurrence it changes by the start the
- * rule gives it, and deletes it or carries its own times, subject and location. */
+ * rule gives it (Calendar:ExceptionStartTime up to 14.1, AirSyncBase:InstanceId from 16.0
+ * on), and deletes it or carries its own times, subject and location. */
 static GArray *
 parse_exceptions (const PigeonEasNode *node)
 {
@@ -229,11 +243,15 @@ parse_exceptions (const PigeonEasNode *node)
     {
       PigeonEasNode *child = pigeon_eas_node_get_child (node, i);
       PigeonEventException ex = { 0 };
+      const char *original;
 
       if (!pigeon_eas_node_is (child, "Calendar:Exception"))
         continue;
-      ex.original_start = pigeon_activesync_parse_date (
-        pigeon_eas_node_find_text (child, "Calendar:ExceptionStartTime"));
+      original = pigeon_eas_node_find_text (child, "Calendar:ExceptionStartTime");
+
+      if (original == NULL)
+        original = pigeon_eas_node_find_text (child, "AirSyncBase:InstanceId");
+      ex.original_start = pigeon_activesync_parse_date (original);
       if (ex.original_start <= 0)
         continue;
       ex.deleted = pigeon_eas_node_find_int (child, "Calendar:Deleted", 0) == 1;
@@ -244,7 +262,7 @@ parse_exceptions (const PigeonEasNode *node)
       if (ex.ends_at != 0 && ex.starts_at != 0 && ex.ends_at < ex.starts_at)
         ex.ends_at = ex.starts_at;
       ex.subject = g_strdup (pigeon_eas_node_find_text (child, "Calendar:Subject"));
-      ex.location = g_strdup (pigeon_eas_node_find_text (child, "Calendar:Location"));
+      ex.location = parse_location (child);
       g_array_append_val (exceptions, ex);
     }
   return exceptions;
@@ -264,19 +282,15 @@ parse_time_zone (const char *text)
   return pigeon_recurrence_time_zone_from_windows (data, len);
 }
 
-static gboolean
-put_event (PimTarget           *pt,
-           const char          *server_id,
-           const PigeonEasNode *data,
-           GError             **error)
+PigeonEvent *
+pigeon_activesync_parse_event (const PigeonEasNode *data)
 {
-  g_autoptr(PigeonEvent) event = pigeon_event_new ();
+  PigeonEvent *event = pigeon_event_new ();
   const char *organizer_name = pigeon_eas_node_find_text (data, "Calendar:OrganizerName");
   const char *organizer_email = pigeon_eas_node_find_text (data, "Calendar:OrganizerEmail");
 
-  event->remote_id = item_id (pt, server_id);
   event->subject = g_strdup (pigeon_eas_node_find_text (data, "Calendar:Subject"));
-  event->location = g_strdup (pigeon_eas_node_find_text (data, "Calendar:Location"));
+  event->location = parse_location (data);
   if (organizer_name != NULL && organizer_email != NULL)
     event->organizer = g_strdup_printf ("%s <%s>", organizer_name, organizer_email);
   else
@@ -292,6 +306,18 @@ put_event (PimTarget           *pt,
   event->recurrence = parse_recurrence (pigeon_eas_node_find (data, "Calendar:Recurrence"));
   if (event->recurrence != NULL)
     event->exceptions = parse_exceptions (pigeon_eas_node_find (data, "Calendar:Exceptions"));
+  return event;
+}
+
+static gboolean
+put_event (PimTarget           *pt,
+           const char          *server_id,
+           const PigeonEasNode *data,
+           GError             **error)
+{
+  g_autoptr(PigeonEvent) event = pigeon_activesync_parse_event (data);
+
+  event->remote_id = item_id (pt, server_id);
   return pigeon_store_put_event (pt->store, event, error);
 }
 

@@ -4,6 +4,7 @@
 #include "pigeon-activesync-provider.h"
 #include "pigeon-eas-client.h"
 #include "pigeon-eas-node.h"
+#include "pigeon-store-events.h"
 
 G_BEGIN_DECLS
 
@@ -220,6 +221,9 @@ gboolean pigeon_activesync_is_long_id       (const char *remote_id);
 gboolean pigeon_activesync_sync_pim         (PigeonActiveSyncProvider *self,
                                              GCancellable             *cancellable,
                                              GError                  **error);
+/* A calendar item of a Sync (its ApplicationData) as an event without a remote id; the
+ * forms of 12.1 to 16.1 are all read. */
+PigeonEvent *pigeon_activesync_parse_event  (const PigeonEasNode      *data);
 
 /* pigeon-activesync-ping.c */
 gboolean pigeon_activesync_wait_for_changes (PigeonActiveSyncProvider *self,

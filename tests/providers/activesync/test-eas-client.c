@@ -755,6 +755,65 @@ test_smart_forward (void)
   provider_teardown (&f);
 }
 
+/* A calendar item as 14.1 and as 16.x servers write it: the same event comes out. */
+static void
+test_parse_event_versions (void)
+{
+  for (guint v = 0; v < 2; v++)
+    {
+      gboolean sixteen = v == 1;
+      g_autoptr(PigeonEasNode) data = pigeon_eas_node_new ("AirSync:ApplicationData");
+      g_autoptr(PigeonEvent) event = NULL;
+      PigeonEasNode *rule, *exceptions, *deleted, *moved;
+      PigeonEventException *ex;
+
+      pigeon_eas_node_add_text (data, "Calendar:Subject", "Weekly sync");
+      pigeon_eas_node_add_text (data, "Calendar:StartTime", "20250106T090000Z");
+      pigeon_eas_node_add_text (data, "Calendar:EndTime", "20250106T100000Z");
+      if (sixteen)
+        pigeon_eas_node_add_text (pigeon_eas_node_add (data, "AirSyncBase:Location"),
+                                  "AirSyncBase:DisplayName", "Room 3");
+      else
+        pigeon_eas_node_add_text (data, "Calendar:Location", "Room 3");
+      rule = pigeon_eas_node_add (data, "Calendar:Recurrence");
+      pigeon_eas_node_add_text (rule, "Calendar:Type", "1");
+      pigeon_eas_node_add_text (rule, "Calendar:Interval", "1");
+      pigeon_eas_node_add_text (rule, "Calendar:DayOfWeek", "2");
+      exceptions = pigeon_eas_node_add (data, "Calendar:Exceptions");
+      deleted = pigeon_eas_node_add (exceptions, "Calendar:Exception");
+      moved = pigeon_eas_node_add (exceptions, "Calendar:Exception");
+      pigeon_eas_node_add_text (deleted, sixteen ? "AirSyncBase:InstanceId"
+                                                 : "Calendar:ExceptionStartTime",
+                                "20250113T090000Z");
+      pigeon_eas_node_add_text (deleted, "Calendar:Deleted", "1");
+      pigeon_eas_node_add_text (moved, sixteen ? "AirSyncBase:InstanceId"
+                                               : "Calendar:ExceptionStartTime",
+                                "20250120T090000Z");
+      pigeon_eas_node_add_text (moved, "Calendar:StartTime", "20250121T090000Z");
+      if (sixteen)
+        pigeon_eas_node_add_text (pigeon_eas_node_add (moved, "AirSyncBase:Location"),
+                                  "AirSyncBase:DisplayName", "Room 5");
+      else
+        pigeon_eas_node_add_text (moved, "Calendar:Location", "Room 5");
+
+      event = pigeon_activesync_parse_event (data);
+      g_assert_cmpstr (event->subject, ==, "Weekly sync");
+      g_assert_cmpstr (event->location, ==, "Room 3");
+      g_assert_nonnull (event->recurrence);
+      g_assert_cmpint (event->recurrence->type, ==, PIGEON_RECURRENCE_WEEKLY);
+      g_assert_nonnull (event->exceptions);
+      g_assert_cmpuint (event->exceptions->len, ==, 2);
+      ex = &g_array_index (event->exceptions, PigeonEventException, 0);
+      g_assert_cmpint (ex->original_start, ==, 1736758800);
+      g_assert_true (ex->deleted);
+      ex = &g_array_index (event->exceptions, PigeonEventException, 1);
+      g_assert_cmpint (ex->original_start, ==, 1737363600);
+      g_assert_false (ex->deleted);
+      g_assert_cmpint (ex->starts_at, ==, 1737450000);
+      g_assert_cmpstr (ex->location, ==, "Room 5");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -772,6 +831,7 @@ main (int   argc,
   g_test_add_func ("/activesync/provider/search-failure", test_search_failure);
   g_test_add_func ("/activesync/provider/search-item-id", test_search_item_id);
   g_test_add_func ("/activesync/provider/smart-forward", test_smart_forward);
+  g_test_add_func ("/activesync/provider/parse-event-versions", test_parse_event_versions);
 
   return g_test_run ();
 }

@@ -103,6 +103,50 @@ remember_heartbeat (PigeonActiveSyncProvider *self,
                           value, NULL);
 }
 
+/* The collections a Ping answer names as changed, for take_changes. */
+static void
+note_changed (PigeonActiveSyncProvider *self,
+              const PigeonEasNode      *folders)
+{
+  for (guint i = 0; folders != NULL && i < pigeon_eas_node_n_children (folders); i++)
+    {
+      PigeonEasNode *folder = pigeon_eas_node_get_child (folders, i);
+      const char *id = pigeon_eas_node_get_text (folder);
+
+      if (!pigeon_eas_node_is (folder, "Ping:Folder") || id == NULL || *id == '\0')
+        continue;
+      /* bounded: a server naming endless folders gets a full pass, no more */
+      if (self->ping_changed->len >= MAX_PING_FOLDERS)
+        self->ping_elsewhere = TRUE;
+      else
+        g_ptr_array_add (self->ping_changed, g_strdup (id));
+    }
+}
+
+void
+pigeon_activesync_take_changes (PigeonActiveSyncProvider *self,
+                                GArray                   *folder_ids,
+                                gboolean                 *elsewhere)
+{
+  PigeonStore *store = pigeon_provider_get_store (PIGEON_PROVIDER (self));
+
+  *elsewhere = self->ping_elsewhere;
+  for (guint i = 0; i < self->ping_changed->len; i++)
+    {
+      g_autoptr(PigeonFolder) folder =
+        pigeon_store_get_folder_by_remote_id (store, g_ptr_array_index (self->ping_changed, i),
+                                              NULL);
+
+      /* a mail folder is synced on its own; contacts and calendars come with a full pass */
+      if (folder != NULL)
+        g_array_append_val (folder_ids, folder->id);
+      else
+        *elsewhere = TRUE;
+    }
+  g_ptr_array_set_size (self->ping_changed, 0);
+  self->ping_elsewhere = FALSE;
+}
+
 gboolean
 pigeon_activesync_wait_for_changes (PigeonActiveSyncProvider *self,
                                     guint                     timeout_seconds,
@@ -155,6 +199,7 @@ pigeon_activesync_wait_for_changes (PigeonActiveSyncProvider *self,
         case PING_CHANGES:
           if (self->heartbeat == 0)
             remember_heartbeat (self, heartbeat);
+          note_changed (self, pigeon_eas_node_find (reply, "Ping:Folders"));
           return TRUE;
         case PING_BAD_HEARTBEAT:
           {
@@ -180,6 +225,7 @@ pigeon_activesync_wait_for_changes (PigeonActiveSyncProvider *self,
           }
           continue;
         case PING_HIERARCHY_CHANGED:
+          self->ping_elsewhere = TRUE;
           return pigeon_activesync_folder_sync (self, cancellable, error);
         case PING_SERVER_ERROR:
           return pigeon_activesync_sync_status_error (_("push"), 16, error);

@@ -43,6 +43,8 @@ struct _PigeonActiveSyncProvider
   PigeonEasClient *client;
   GHashTable      *hierarchy;      /* server id -> EasCollection */
   guint            heartbeat;      /* seconds, as the server last accepted it */
+  GPtrArray       *ping_changed;   /* collection ids the last Pings said changed */
+  gboolean         ping_elsewhere; /* and the folder hierarchy changed */
 };
 
 /* Store state keys. */
@@ -230,6 +232,10 @@ gboolean pigeon_activesync_wait_for_changes (PigeonActiveSyncProvider *self,
                                              guint                     timeout_seconds,
                                              GCancellable             *cancellable,
                                              GError                  **error);
+
+void     pigeon_activesync_take_changes     (PigeonActiveSyncProvider *self,
+                                             GArray                   *folder_ids,
+                                             gboolean                 *elsewhere);
 
 /* Helpers shared by the files above. */
 gint64   pigeon_activesync_parse_date       (const char *text);

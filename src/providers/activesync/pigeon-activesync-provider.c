@@ -255,6 +255,14 @@ pigeon_activesync_provider_wait_for_changes (PigeonProvider  *provider,
   return pigeon_activesync_wait_for_changes (self, timeout_seconds, cancellable, error);
 }
 
+static void
+pigeon_activesync_provider_take_changes (PigeonProvider *provider,
+                                         GArray         *folder_ids,
+                                         gboolean       *elsewhere)
+{
+  pigeon_activesync_take_changes (PIGEON_ACTIVESYNC_PROVIDER (provider), folder_ids, elsewhere);
+}
+
 static gboolean
 pigeon_activesync_provider_search (PigeonProvider  *provider,
                                    const char      *query,
@@ -294,6 +302,7 @@ pigeon_activesync_provider_finalize (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->hierarchy, g_hash_table_unref);
+  g_clear_pointer (&self->ping_changed, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pigeon_activesync_provider_parent_class)->finalize (object);
 }
@@ -330,12 +339,14 @@ pigeon_activesync_provider_class_init (PigeonActiveSyncProviderClass *klass)
   provider_class->send = pigeon_activesync_provider_send;
   provider_class->wait_for_changes = pigeon_activesync_provider_wait_for_changes;
   provider_class->search = pigeon_activesync_provider_search;
+  provider_class->take_changes = pigeon_activesync_provider_take_changes;
   provider_class->fetch_attachment = pigeon_activesync_provider_fetch_attachment;
 }
 
 static void
 pigeon_activesync_provider_init (PigeonActiveSyncProvider *self)
 {
+  self->ping_changed = g_ptr_array_new_with_free_func (g_free);
 }
 
 void

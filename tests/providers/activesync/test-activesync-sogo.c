@@ -383,7 +383,8 @@ test_push (void)
 {
   Fixture f = { 0 };
   gint64 delivered_at, deadline;
-  gboolean arrived = FALSE;
+  gboolean arrived = FALSE, inbox_named = FALSE;
+  g_autoptr(PigeonFolder) inbox = NULL;
 
   deliver ("bob", "dave", "push warm-up");
   fixture_connect (&f, "dave");
@@ -408,6 +409,18 @@ test_push (void)
       g_thread_join (thread);
       g_assert_no_error (ping.error);
       g_assert_true (ping.ok);
+      /* the answer names the folder that changed, so the scheduler syncs that one */
+      {
+        g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+        gboolean elsewhere = TRUE;
+
+        if (inbox == NULL)
+          inbox = pigeon_store_get_folder_by_role (f.store, PIGEON_FOLDER_ROLE_INBOX, NULL);
+        pigeon_provider_take_changes (f.provider, changed, &elsewhere);
+        g_assert_false (elsewhere);
+        for (guint i = 0; i < changed->len; i++)
+          inbox_named |= g_array_index (changed, gint64, i) == inbox->id;
+      }
       sync_folder (&f, PIGEON_FOLDER_ROLE_INBOX);
       message = store_find (&f, PIGEON_FOLDER_ROLE_INBOX, "pushed message");
       arrived = message != NULL;
@@ -416,6 +429,7 @@ test_push (void)
         g_assert_cmpint (ping.returned_at - delivered_at, <, 30 * G_USEC_PER_SEC);
     }
   g_assert_true (arrived);
+  g_assert_true (inbox_named);
   fixture_close (&f);
 }
 

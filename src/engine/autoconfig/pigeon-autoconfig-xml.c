@@ -31,7 +31,7 @@ pigeon_autoconfig_xml_read (GBytes  *document,
   if (size > PIGEON_AUTOCONFIG_MAX_DOCUMENT)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-                   _("The settings document is too large (%" G_GSIZE_FORMAT " bytes)."), size);
+                   _("The settings document is too large (%zu bytes)."), size);
       return NULL;
     }
 

@@ -637,7 +637,7 @@ line_too_long (PigeonConnection  *self,
                GError           **error)
 {
   g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-               _("%s sent a line longer than %" G_GSIZE_FORMAT " bytes; the connection was "
+               _("%s sent a line longer than %zu bytes; the connection was "
                  "closed."), self->host, self->max_line);
   /* The stream is out of step now; nothing after this could be trusted. */
   pigeon_connection_close (self);
@@ -719,8 +719,7 @@ pigeon_connection_read_bytes (PigeonConnection  *self,
   if (count > self->max_bytes)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-                   _("%s announced %" G_GSIZE_FORMAT " bytes, more than the limit of %"
-                     G_GSIZE_FORMAT "; the connection was closed."),
+                   _("%s announced %zu bytes, more than the limit of %zu; the connection was closed."),
                    self->host, count, self->max_bytes);
       pigeon_connection_close (self);
       op_end (self);
@@ -731,7 +730,7 @@ pigeon_connection_read_bytes (PigeonConnection  *self,
   if (data == NULL)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_STORAGE,
-                   _("Not enough memory to receive %" G_GSIZE_FORMAT " bytes from %s."),
+                   _("Not enough memory to receive %zu bytes from %s."),
                    count, self->host);
       pigeon_connection_close (self);
       op_end (self);

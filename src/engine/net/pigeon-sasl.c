@@ -570,9 +570,9 @@ scram_client_final (PigeonSasl    *self,
   if (iterations > SCRAM_MAX_ITERATIONS)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-                   _("The server asked for %" G_GUINT64_FORMAT " %s rounds, more than the "
+                   _("The server asked for %llu %s rounds, more than the "
                      "limit of %d."),
-                   iterations, mechanism_names[self->mechanism], SCRAM_MAX_ITERATIONS);
+                   (unsigned long long) iterations, mechanism_names[self->mechanism], SCRAM_MAX_ITERATIONS);
       return FALSE;
     }
 

@@ -702,9 +702,9 @@ open_writer (const char *path,
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_STORE_TOO_NEW,
                    _("The mail cache “%s” was written by a newer version of Pigeon "
-                     "(format %" G_GINT64_FORMAT ", this version knows up to %u). Update "
+                     "(format %d, this version knows up to %u). Update "
                      "Pigeon to use this account, or remove the account and add it again "
-                     "to start afresh."), path, version, known);
+                     "to start afresh."), path, (int) MIN (version, G_MAXINT), known);
       goto fail;
     }
 

@@ -109,8 +109,8 @@ answer_fetch (const PigeonEasNode  *reply,
       return NULL;
     default:
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
-                   _("The server could not send %s (status %" G_GINT64_FORMAT "). Try again "
-                     "later."), what, status);
+                   _("The server could not send %s (status %d). Try again "
+                     "later."), what, (int) status);
       return NULL;
     }
 }

@@ -738,7 +738,7 @@ pigeon_activesync_send (PigeonActiveSyncProvider *self,
     return TRUE;
   g_set_error (error, PIGEON_ERROR, status == 110 || status == 111 ? PIGEON_ERROR_SERVER
                                                                    : PIGEON_ERROR_REJECTED,
-               _("The server refused to send the message (status %" G_GINT64_FORMAT ")."),
-               status);
+               _("The server refused to send the message (status %d)."),
+               (int) status);
   return FALSE;
 }

@@ -41,8 +41,8 @@ status_error (gint64   status,
     case 7:    /* connection failure (to a back end) */
     case 10:   /* timed out */
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
-                   _("The server could not search just now (status %" G_GINT64_FORMAT "). "
-                     "Try again in a moment."), status);
+                   _("The server could not search just now (status %d). "
+                     "Try again in a moment."), (int) status);
       break;
     case 8:    /* too complex */
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_INVALID,
@@ -50,7 +50,7 @@ status_error (gint64   status,
       break;
     default:
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_FAILED,
-                   _("The server refused the search (status %" G_GINT64_FORMAT ")."), status);
+                   _("The server refused the search (status %d)."), (int) status);
       break;
     }
   return FALSE;

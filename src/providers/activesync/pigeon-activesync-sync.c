@@ -23,8 +23,8 @@ pigeon_activesync_sync_status_error (const char *display_name,
     case 110:  /* server error, try later */
     case 111:
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER,
-                   _("The server could not sync %s just now (status %" G_GINT64_FORMAT ")."),
-                   display_name, status);
+                   _("The server could not sync %s just now (status %d)."),
+                   display_name, (int) status);
       break;
     case EAS_SYNC_STATUS_HIERARCHY_CHANGED:
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_NOT_FOUND,
@@ -32,8 +32,8 @@ pigeon_activesync_sync_status_error (const char *display_name,
       break;
     default:
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-                   _("The server refused to sync %s (status %" G_GINT64_FORMAT ")."),
-                   display_name, status);
+                   _("The server refused to sync %s (status %d)."),
+                   display_name, (int) status);
       break;
     }
   return FALSE;

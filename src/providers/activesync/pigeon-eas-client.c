@@ -750,8 +750,8 @@ provision_failed (PigeonEasClient *self,
                   GError         **error)
 {
   g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-               _("%s refused to provision this device (status %" G_GINT64_FORMAT ")."),
-               url_host (self), status);
+               _("%s refused to provision this device (status %d)."),
+               url_host (self), (int) status);
   return FALSE;
 }
 

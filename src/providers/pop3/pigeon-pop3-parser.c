@@ -266,8 +266,8 @@ feed_data_line (PigeonPop3Parser *self,
 
   if (length > self->limits.max_data_line)
     return fail (self, error,
-                 _("The POP3 server sent a line of %" G_GSIZE_FORMAT " bytes, more than the "
-                   "limit of %" G_GSIZE_FORMAT "."),
+                 _("The POP3 server sent a line of %zu bytes, more than the "
+                   "limit of %zu."),
                  length, self->limits.max_data_line);
 
   self->data_lines++;
@@ -278,7 +278,7 @@ feed_data_line (PigeonPop3Parser *self,
                  self->limits.max_lines);
   if (self->data_bytes > self->limits.max_multiline)
     return fail (self, error,
-                 _("The POP3 server sent a reply larger than %" G_GSIZE_FORMAT " MB, the limit "
+                 _("The POP3 server sent a reply larger than %zu MB, the limit "
                    "for one message."),
                  self->limits.max_multiline / (1024 * 1024));
 
@@ -316,8 +316,8 @@ pigeon_pop3_parser_feed_line (PigeonPop3Parser *self,
 
   if (length > self->limits.max_status_line)
     return fail (self, error,
-                 _("The POP3 server sent a status line of %" G_GSIZE_FORMAT " bytes, more "
-                   "than the limit of %" G_GSIZE_FORMAT "."),
+                 _("The POP3 server sent a status line of %zu bytes, more "
+                   "than the limit of %zu."),
                  length, self->limits.max_status_line);
 
   if (pigeon_pop3_parser_get_expected (self) == 0)
@@ -396,7 +396,7 @@ pigeon_pop3_parser_feed (PigeonPop3Parser    *self,
       /* A line over the limit fails before it is buffered whole: max + CR may still end. */
       if (self->partial->len + take > limit + 1)
         return fail (self, error,
-                     _("The POP3 server sent a line longer than %" G_GSIZE_FORMAT " bytes."),
+                     _("The POP3 server sent a line longer than %zu bytes."),
                      limit);
       g_byte_array_append (self->partial, data, take);
       if (nl == NULL)

@@ -222,3 +222,44 @@ def start_reader(config, data, extra_env=None, wait_for_window=True):
         process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT)
     return pt.App(process, None, log_path), opened
+
+
+# ------------------------------------------------------------------ the list and the sidebar
+
+def message_table(app):
+    return pt.find(app.node, "Messages", role="table")
+
+
+def row_names(app):
+    """The text of each row of the message list, top to bottom."""
+    table = message_table(app).queryTable()
+    return [table.getAccessibleAt(row, 1).name for row in range(table.nRows)]
+
+
+def select_row(app, subject):
+    """Selects the row whose text holds SUBJECT, the way a click would."""
+    node = message_table(app)
+
+    def find_row():
+        table = node.queryTable()
+        for row in range(table.nRows):
+            if subject in table.getAccessibleAt(row, 1).name:
+                return row + 1
+        return None
+    row = pt.wait_until(find_row, timeout=30, what="a row for %r" % subject) - 1
+    node.queryTable().addRowSelection(row)
+
+
+def select_folder(app, name):
+    """Selects the sidebar row named NAME (exactly)."""
+    tree = pt.find(app.node, "Folders", role="tree table")
+
+    def find_row():
+        table = tree.queryTable()
+        for row in range(table.nRows):
+            cell = table.getAccessibleAt(row, 0)
+            if name == (cell.name or "".join(c.name for c in cell.children)):
+                return row + 1
+        return None
+    tree.queryTable().addRowSelection(pt.wait_until(find_row, timeout=30,
+                                                    what="the folder %r" % name) - 1)

@@ -96,17 +96,6 @@ def click_cell(app, name):
     rawinput.click(x + width // 2, y + height // 2)
 
 
-def select_row(app, subject):
-    node = pt.find(app.node, "Messages", role="table")
-
-    def find_row():
-        table = node.queryTable()
-        for row in range(table.nRows):
-            if subject in table.getAccessibleAt(row, 1).name:
-                return row + 1
-        return None
-    row = pt.wait_until(find_row, timeout=30, what="a row for %r" % subject) - 1
-    node.queryTable().addRowSelection(row)
 
 
 def body_document(app):
@@ -137,7 +126,7 @@ def open_downloads_and_keeps():
     app, opened = rm.start_reader(config, data)
     with app:
         click_cell(app, "Inbox")
-        select_row(app, subject)
+        rm.select_row(app, subject)
         document = body_document(app)
         find_in(document, "Quarterly figures", "heading")
         # The inline image came with the text: cid: resolves.

@@ -27,6 +27,8 @@ from smtp_checks import (PROTOCOL, add_account, assert_exactly_one, ctl,  # noqa
                          fetch_all, listed, outbox, parts, sent_copy, wait_for, with_token)
 from smtp_proxy import SmtpProxy, free_port  # noqa: E402
 
+import reading_mail as rm  # noqa: E402
+
 tap = pt.Tap()
 SUBJECT = "Grüße zum Frühstück — 日本語 ✓"
 BODY = "Hallo Bob,\n\nanbei die Übersicht für Köln.\n\nZoë"
@@ -529,7 +531,36 @@ def send_from_identity():
     assert message["From"].addresses[0].display_name == "Alice at Work", message["From"]
 
 
+def bcc_kept_in_sent():
+    alice, alice_pw = pt.new_user()
+    bob, bob_pw = pt.new_user()
+    carol, carol_pw = pt.new_user()
+    dirs = add_account(alice, alice_pw)
+    assert ctl(dirs, "sync", "Mine").returncode == 0
+    token = "gui-bcc-%d" % os.getpid()
+    with start(dirs, undo_delay=1) as app:
+        composer = open_composer(app)
+        fill(composer, pt.address(bob), "Quietly %s" % token, "Carol reads along.")
+        pt.activate(pt.find(composer, "Show Bcc", role="toggle button"))
+        pt.set_text(pt.find(composer, "Bcc", role="text"), "Carol <%s>" % pt.address(carol))
+        pt.activate(pt.find(composer, "Send", role="push button"))
+        for user, password in ((bob, bob_pw), (carol, carol_pw)):
+            (delivered,) = wait_for(user, password, token, timeout=30)
+            header = delivered.split(b"\r\n\r\n", 1)[0]
+            assert b"\nBcc:" not in header and pt.address(carol).encode() not in header, header
+        # The sender's copy in Sent says who got it secretly, in the window too.
+        rm.select_folder(app, "Sent")
+        rm.select_row(app, "Quietly %s" % token)
+        pt.find(app.node, "Bcc", role="label", timeout=20)
+        pt.find(app.node, "Carol <%s>" % pt.address(carol), role="label")
+        pt.screenshot("sent-with-bcc", app.node)
+    assert b"\r\nBcc: Carol <%s>" % pt.address(carol).encode() in sent_copy(dirs, alice,
+                                                                              alice_pw, token)
+
+
 tap.run("compose, attach and send: delivered byte for byte, the copy in Sent", compose_and_send)
+tap.run("Bcc goes to its recipient unseen; the copy in Sent and its view show it",
+        bcc_kept_in_sent)
 tap.run("undo send returns the message to the composer and stops delivery", undo_send)
 tap.run("a draft saved while typing survives a SIGKILL and is sent from where it was",
         draft_survives_kill)

@@ -28,27 +28,10 @@ def reset_remote_senders():
 reset_remote_senders()
 
 
-def message_table(app):
-    return pt.find(app.node, "Messages", role="table")
 
 
-def row_names(app):
-    table = message_table(app).queryTable()
-    return [table.getAccessibleAt(row, 1).name for row in range(table.nRows)]
 
 
-def select_row(app, subject):
-    """Selects the row whose text holds SUBJECT, the way a click would."""
-    node = message_table(app)
-
-    def find_row():
-        table = node.queryTable()
-        for row in range(table.nRows):
-            if subject in table.getAccessibleAt(row, 1).name:
-                return row + 1
-        return None
-    row = pt.wait_until(find_row, what="a row for %r" % subject) - 1
-    node.queryTable().addRowSelection(row)
 
 
 def body_document(app, title=None):
@@ -98,9 +81,9 @@ class Reading:
 
 def remote_content_waits_for_the_user():
     with Reading() as r:
-        pt.wait_until(lambda: len(row_names(r.app)) == 2, what="both messages in All Inboxes")
+        pt.wait_until(lambda: len(rm.row_names(r.app)) == 2, what="both messages in All Inboxes")
         pt.screenshot("reading-main-window", r.app.node)
-        select_row(r.app, rm.HOSTILE_SUBJECT)
+        rm.select_row(r.app, rm.HOSTILE_SUBJECT)
         document = body_document(r.app)
         find_in(document, "Everything half price", "heading", timeout=20)
         # The inline part came through cid:; the remote ones were never asked for, not even
@@ -125,7 +108,7 @@ def remote_content_waits_for_the_user():
 
 def script_does_not_run():
     with Reading() as r:
-        select_row(r.app, rm.HOSTILE_SUBJECT)
+        rm.select_row(r.app, rm.HOSTILE_SUBJECT)
         document = body_document(r.app)
         find_in(document, "Everything half price", "heading", timeout=20)
         time.sleep(1.0)
@@ -135,7 +118,7 @@ def script_does_not_run():
 
 def link_opens_in_the_browser():
     with Reading() as r:
-        select_row(r.app, rm.HOSTILE_SUBJECT)
+        rm.select_row(r.app, rm.HOSTILE_SUBJECT)
         document = body_document(r.app)
         link = find_in(document, "Open the offer page", "link", timeout=20)
         link.doActionNamed("jump")   # WebKit's name for following a link
@@ -150,7 +133,7 @@ def link_opens_in_the_browser():
 
 def plain_text_and_attachment():
     with Reading() as r:
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         document = body_document(r.app)
         find_in(document, "https://example.org/minutes", "link", timeout=20)
         pt.find(r.app.node, "Alice Example <alice@example.test>", role="label")
@@ -167,7 +150,7 @@ def plain_text_and_attachment():
 
 def attachment_opens_in_its_application():
     with Reading() as r:
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         attachments = pt.find(r.app.node, "Attachments", showing=False)
         button = pt.wait_until(lambda: attachments.findChild(
             lambda n: n.name.startswith("Attachment minutes.pdf"), retry=False,
@@ -184,7 +167,7 @@ def attachment_opens_in_its_application():
 
 def view_source_shows_the_raw_message():
     with Reading() as r:
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
         pt.activate(pt.find(r.app.node, "Message Menu", role="toggle button"))
         pt.activate(pt.find(r.app.node, "View Source", role="push button"))
@@ -197,7 +180,7 @@ def view_source_shows_the_raw_message():
 def remote_content_always_for_a_sender():
     try:
         with Reading() as r:
-            select_row(r.app, rm.HOSTILE_SUBJECT)
+            rm.select_row(r.app, rm.HOSTILE_SUBJECT)
             find_in(body_document(r.app), "Everything half price", "heading", timeout=20)
             pt.activate(pt.find(r.app.node, "Always show remote content from this sender",
                                 role="push button"))
@@ -205,7 +188,7 @@ def remote_content_always_for_a_sender():
                           what="the remote image being loaded")
         # The next time, the sender's message loads it at once, with no bar.
         with Reading() as r:
-            select_row(r.app, rm.HOSTILE_SUBJECT)
+            rm.select_row(r.app, rm.HOSTILE_SUBJECT)
             pt.wait_until(lambda: "/pixel.png" in r.server.seen()[1], timeout=20,
                           what="the remote image loading without asking")
             assert not pt.find(r.app.node, "Show remote content", role="push button",
@@ -278,7 +261,7 @@ def folder_menu_changes_folders():
 
 def move_to_a_folder():
     with Reading() as r:
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
         pt.activate(pt.find(r.app.node, "Message Menu", role="toggle button"))
         pt.activate(pt.find(r.app.node, "Move to…", role="push button"))
@@ -288,7 +271,7 @@ def move_to_a_folder():
         names = [cell.name or "".join(c.name for c in cell.children) for cell in row]
         tree.addRowSelection(names.index("Archive"))
         pt.activate(pt.find(chooser, "Move", role="push button"))
-        pt.wait_until(lambda: len(row_names(r.app)) == 1, what="the message leaving the inbox")
+        pt.wait_until(lambda: len(rm.row_names(r.app)) == 1, what="the message leaving the inbox")
         # The move is queued for the server (operation kind 1).
         import glob
         import sqlite3
@@ -299,7 +282,7 @@ def move_to_a_folder():
 
 def reply_opens_the_composer():
     with Reading() as r:
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         pt.find(r.app.node, rm.PLAIN_SUBJECT, role="label")
         pt.activate(pt.find(r.app.node, "Reply", role="push button"))
         subject = pt.wait_until(lambda: r.app.node.findChild(
@@ -314,7 +297,7 @@ def marked_read_after_a_moment():
         folders = pt.find(r.app.node, "Folders", role="tree table")
         pt.wait_until(lambda: any(c.name == "2" for c in pt.find_all(folders, role="table cell")),
                       what="two unread in the sidebar")
-        select_row(r.app, rm.PLAIN_SUBJECT)
+        rm.select_row(r.app, rm.PLAIN_SUBJECT)
         # The mark-read-delay default is one second.
         pt.wait_until(lambda: any(c.name == "1" for c in pt.find_all(folders, role="table cell")),
                       what="the sidebar counting one unread")
@@ -322,11 +305,11 @@ def marked_read_after_a_moment():
 
 def search_finds_by_body():
     with Reading() as r:
-        pt.wait_until(lambda: len(row_names(r.app)) == 2, what="the messages")
+        pt.wait_until(lambda: len(rm.row_names(r.app)) == 2, what="the messages")
         pt.activate(pt.find(r.app.node, "Search", role="toggle button"))
         entry = pt.find(r.app.node, "Search messages", role="text")
         pt.set_text(entry, "minutes")
-        pt.wait_until(lambda: row_names(r.app) == ["Alice Example\n" + rm.PLAIN_SUBJECT],
+        pt.wait_until(lambda: rm.row_names(r.app) == ["Alice Example\n" + rm.PLAIN_SUBJECT],
                       what="one search result")
         pt.screenshot("reading-search-results", r.app.node)
         pt.set_text(entry, "nothingmatchesthis")

@@ -78,22 +78,8 @@ def sidebar_cells(app):
     return [c.name for c in pt.find_all(tree, role="table cell")]
 
 
-def row_names(app):
-    table = pt.find(app.node, "Messages", role="table").queryTable()
-    return [table.getAccessibleAt(r, 1).name for r in range(table.nRows)]
 
 
-def select_row(app, subject):
-    node = pt.find(app.node, "Messages", role="table")
-
-    def row():
-        table = node.queryTable()
-        for r in range(table.nRows):
-            if subject in table.getAccessibleAt(r, 1).name:
-                return r + 1
-        return None
-    node.queryTable().addRowSelection(pt.wait_until(row, timeout=30,
-                                                    what="a row for %r" % subject) - 1)
 
 
 class FakeNotifications:
@@ -188,11 +174,11 @@ def inbox_count_and_changes():
         pt.wait_until(lambda: "Inbox" in sidebar_cells(app), timeout=60, what="the inbox")
         pt.wait_until(lambda: str(unseen) in sidebar_cells(app), timeout=60,
                       what="the inbox counting %d unread" % unseen)
-        pt.wait_until(lambda: len(row_names(app)) == 33, timeout=60, what="33 messages listed")
+        pt.wait_until(lambda: len(rm.row_names(app)) == 33, timeout=60, what="33 messages listed")
         pt.screenshot("reading-server-account", app.node)
 
         # Shown, then read on the server after the delay; then unread again.
-        select_row(app, "Unread number 1")
+        rm.select_row(app, "Unread number 1")
         pt.find(app.node, "Unread number 1", role="label", timeout=20)
         body = pt.find(app.node, "Message body", showing=False)
         pt.wait_until(lambda: body.findChild(
@@ -211,15 +197,15 @@ def inbox_count_and_changes():
                       timeout=30, what="the message leaving the server's inbox")
         pt.wait_until(lambda: server_flags(user, password, "Unread number 1", "Trash")
                       is not None, timeout=30, what="the message in the server's trash")
-        assert not any("Unread number 1" in n for n in row_names(app))
+        assert not any("Unread number 1" in n for n in rm.row_names(app))
 
         # New mail shows up while the window is open, and the selection stays with its
         # message as rows come in above it.
-        select_row(app, "Unread number 0")
+        rm.select_row(app, "Unread number 0")
         pt.find(app.node, "Unread number 0", role="label", timeout=20)
         for i in range(5):
             pt.deliver(user, message("Arrived while reading %d" % i))
-        pt.wait_until(lambda: sum("Arrived while reading" in n for n in row_names(app)) == 5,
+        pt.wait_until(lambda: sum("Arrived while reading" in n for n in rm.row_names(app)) == 5,
                       timeout=60, what="the new messages in the list")
         table = pt.find(app.node, "Messages", role="table").queryTable()
         selected = table.getSelectedRows()
@@ -243,7 +229,7 @@ def wrong_password_offers_to_enter_it():
         dialog = pt.find(app.node, "Enter Password", role="dialog")
         pt.set_text(pt.find(dialog, "Password", role="password text"), password)
         pt.activate(pt.find(dialog, "Save and retry", role="push button"))
-        pt.wait_until(lambda: any("Behind a password" in n for n in row_names(app)),
+        pt.wait_until(lambda: any("Behind a password" in n for n in rm.row_names(app)),
                       timeout=60, what="the mail behind the right password")
     finally:
         app.stop()
@@ -257,7 +243,7 @@ def new_mail_is_notified():
     notifications = FakeNotifications()
     app, _ = rm.start_reader(config, data)
     try:
-        pt.wait_until(lambda: len(row_names(app)) == 8, timeout=60, what="the first sync")
+        pt.wait_until(lambda: len(rm.row_names(app)) == 8, timeout=60, what="the first sync")
         # What the first sync brings is not news.
         time.sleep(3)
         assert notifications.notifications() == [], notifications.notifications()
@@ -291,7 +277,7 @@ def untrusted_certificate_can_be_trusted():
         assert shown == certificate_sha256(), (shown, certificate_sha256())
         pt.screenshot("reading-untrusted-certificate", dialog)
         pt.activate(pt.find(dialog, "Trust", role="push button"))
-        pt.wait_until(lambda: any("Behind a certificate" in n for n in row_names(app)),
+        pt.wait_until(lambda: any("Behind a certificate" in n for n in rm.row_names(app)),
                       timeout=60, what="the mail behind the certificate")
         # Pinned for the account, in accounts.ini.
         with open(os.path.join(config, "accounts.ini")) as f:
@@ -301,19 +287,6 @@ def untrusted_certificate_can_be_trusted():
         app.stop()
 
 
-def select_folder(app, name):
-    """Selects the sidebar row named NAME (exactly)."""
-    tree = pt.find(app.node, "Folders", role="tree table")
-
-    def row():
-        table = tree.queryTable()
-        for r in range(table.nRows):
-            cell = table.getAccessibleAt(r, 0)
-            if name == (cell.name or "".join(c.name for c in cell.children)):
-                return r + 1
-        return None
-    tree.queryTable().addRowSelection(pt.wait_until(row, timeout=30,
-                                                    what="the folder %r" % name) - 1)
 
 
 def initial_sync_done(data):
@@ -349,7 +322,7 @@ def search_on_server_finds_and_opens():
     add_account(config, data, user, password, extra=["--sync-days", "30"])
     app, _ = rm.start_reader(config, data)
     try:
-        pt.wait_until(lambda: any("Weekly notes" in n for n in row_names(app)), timeout=60,
+        pt.wait_until(lambda: any("Weekly notes" in n for n in rm.row_names(app)), timeout=60,
                       what="the first sync")
         pt.wait_until(lambda: initial_sync_done(data), timeout=60, what="the first pass over")
 
@@ -360,7 +333,7 @@ def search_on_server_finds_and_opens():
                            showing=False).showing
 
         # The account's inbox, all folders: the local index knows nothing, the server does.
-        select_folder(app, "Inbox")
+        rm.select_folder(app, "Inbox")
         open_search(app, "pangolins")
         pt.activate(pt.find(app.node, "Search all folders", role="check box"))
         pt.find(app.node, "No messages match “pangolins”", role="label", timeout=20)
@@ -368,14 +341,14 @@ def search_on_server_finds_and_opens():
         pt.wait_until(lambda: button.sensitive, what="the button taking the words")
         pt.screenshot("search-on-server-offered", app.node)
         pt.activate(button)
-        pt.wait_until(lambda: row_names(app) == ["Bob\nMigration report"], timeout=60,
+        pt.wait_until(lambda: rm.row_names(app) == ["Bob\nMigration report"], timeout=60,
                       what="the server's hit in the list")
         pt.find(app.node, "Server Search Results", role="label")
         pt.find(app.node, "1 found on the server", role="label")
         pt.screenshot("search-on-server-results", app.node)
 
         # It opens like any message: its body comes from the server.
-        select_row(app, "Migration report")
+        rm.select_row(app, "Migration report")
         pt.find(app.node, "Migration report", role="label", timeout=20)
         body = pt.find(app.node, "Message body", showing=False)
         pt.wait_until(lambda: body.findChild(
@@ -390,7 +363,7 @@ def search_on_server_finds_and_opens():
                                               name="1 found on the server"),
                       what="the server's results gone")
         pt.find(app.node, "Search Results", role="label")
-        pt.wait_until(lambda: row_names(app) == ["Bob\nMigration report"], timeout=20,
+        pt.wait_until(lambda: rm.row_names(app) == ["Bob\nMigration report"], timeout=20,
                       what="the hit found locally now")
     finally:
         app.stop()
@@ -404,7 +377,7 @@ def search_on_server_failure_is_said():
     app, _ = rm.start_reader(config, data)
     try:
         pt.wait_until(lambda: initial_sync_done(data), timeout=60, what="the first pass over")
-        select_folder(app, "Inbox")
+        rm.select_folder(app, "Inbox")
         # The password changed elsewhere: the search logs in anew and is refused.
         pt.set_password(user, "changed-" + password)
         time.sleep(1.5)                  # Dovecot looks at a changed user file once a second

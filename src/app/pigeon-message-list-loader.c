@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "pigeon-message-list-private.h"
@@ -118,6 +119,47 @@ pigeon_list_load_free (PigeonListLoad *load)
   g_free (load);
 }
 
+char *
+pigeon_list_row_name (const char *field,
+                      gboolean    recipients)
+{
+  g_autoptr(GString) names = NULL;
+  const char *p = field;
+
+  if (!recipients)
+    return pigeon_list_sender_name (field);
+  names = g_string_new (NULL);
+  /* "Name <a>, \"Doe, Jane\" <b>": commas inside quotes or angle brackets part nothing */
+  while (p != NULL && *p != '\0')
+    {
+      const char *start = p;
+      gboolean quoted = FALSE, angled = FALSE;
+      g_autofree char *one = NULL, *name = NULL;
+
+      for (; *p != '\0'; p++)
+        {
+          if (*p == '"' && !angled)
+            quoted = !quoted;
+          else if (*p == '<' && !quoted)
+            angled = TRUE;
+          else if (*p == '>' && !quoted)
+            angled = FALSE;
+          else if (*p == ',' && !quoted && !angled)
+            break;
+        }
+      one = g_strndup (start, p - start);
+      name = pigeon_list_sender_name (one);
+      if (*name != '\0')
+        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", name);
+      if (*p == ',')
+        p++;
+    }
+  if (names->len == 0)
+    return g_strdup (_("To: (no recipient)"));
+  /* TRANSLATORS: in the message list of Sent and Drafts, in the sender's place */
+  return g_strdup_printf (_("To: %s"), names->str);
+}
+
 static void
 append_source (PigeonListLoad *load,
                guint           source,
@@ -125,6 +167,7 @@ append_source (PigeonListLoad *load,
                GStringChunk   *senders)
 {
   gboolean by_sender = load->sort == PIGEON_LIST_SORT_SENDER;
+  gboolean recipients = g_array_index (load->sources, PigeonListSource, source).recipients;
 
   for (guint i = 0; i < entries->len; i++)
     {
@@ -139,7 +182,7 @@ append_source (PigeonListLoad *load,
       row.source = source;
       if (by_sender)
         {
-          g_autofree char *name = pigeon_list_sender_name (e->sender);
+          g_autofree char *name = pigeon_list_row_name (e->sender, recipients);
           g_autofree char *folded = g_utf8_casefold (name, -1);
           g_autofree char *key = g_utf8_collate_key (folded, -1);
 
@@ -210,7 +253,8 @@ pigeon_list_load_run (PigeonListLoad *load,
       else
         entries = pigeon_store_list_entries (source->store, source->folder_id,
                                              (load->threaded ? PIGEON_LIST_THREADED : 0) |
-                                             (by_sender ? PIGEON_LIST_WITH_SENDER : 0),
+                                             (by_sender ? PIGEON_LIST_WITH_SENDER : 0) |
+                                             (source->recipients ? PIGEON_LIST_RECIPIENTS : 0),
                                              senders, error);
       if (entries != NULL)
         append_source (load, i, entries, senders);

@@ -33,6 +33,7 @@ typedef struct
   PigeonSession *session;
   PigeonStore   *store;
   gint64         folder_id;
+  gboolean       recipients; /* Sent or Drafts: rows name the recipients */
   GArray        *ids;       /* gint64: only these messages (server search results), or NULL */
   GHashTable    *rows;      /* gint64 id -> RowData */
   GHashTable    *threads;   /* gint64 thread id -> GArray of PigeonListRow, oldest first */
@@ -169,7 +170,8 @@ store_rows (Source    *source,
       row->has_attachments = m->has_attachments;
       row->gone = FALSE;
       row->date = m->date;
-      row->sender = pigeon_list_sender_name (m->from);
+      row->sender = pigeon_list_row_name (source->recipients ? m->to : m->from,
+                                          source->recipients);
       row->subject = g_strdup (m->subject);
     }
 }
@@ -920,7 +922,8 @@ start_load (PigeonMessageListModel *self)
     {
       Source *source = g_ptr_array_index (self->sources, i);
       PigeonListSource s = { g_object_ref (source->store), source->folder_id,
-                             source->ids != NULL ? g_array_ref (source->ids) : NULL };
+                             source->ids != NULL ? g_array_ref (source->ids) : NULL,
+                             source->recipients };
 
       g_array_append_val (load->sources, s);
     }
@@ -1104,6 +1107,13 @@ add_source (PigeonMessageListModel *self,
   source->session = g_object_ref (session);
   source->store = g_object_ref (store);
   source->folder_id = folder_id;
+  if (folder_id != 0)
+    {
+      g_autoptr(PigeonFolder) folder = pigeon_store_get_folder (store, folder_id, NULL);
+
+      source->recipients = folder != NULL && (folder->role == PIGEON_FOLDER_ROLE_SENT ||
+                                              folder->role == PIGEON_FOLDER_ROLE_DRAFTS);
+    }
   source->rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, row_data_free);
   source->threads = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                            (GDestroyNotify) g_array_unref);

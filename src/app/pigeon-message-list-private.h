@@ -63,6 +63,7 @@ typedef struct
   PigeonStore *store;
   gint64       folder_id;
   GArray      *ids;        /* gint64, referenced; NULL: the folder */
+  gboolean     recipients; /* a folder of one's own mail (Sent, Drafts): rows name the To */
 } PigeonListSource;
 
 typedef struct
@@ -88,5 +89,9 @@ GArray         *pigeon_list_diff       (const PigeonListRows *old,
                                         PigeonListSort        sort);
 /* The name part of "Name <addr>" (the address when there is no name). */
 char           *pigeon_list_sender_name (const char *from);
+/* What a row shows in the sender's place: the sender's name, or in a folder of one's own
+ * mail (RECIPIENTS) "To: " and the names of the To field ("To: Bob, Carol Jones"). */
+char           *pigeon_list_row_name    (const char *field,
+                                         gboolean    recipients);
 
 G_END_DECLS

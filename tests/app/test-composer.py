@@ -551,6 +551,9 @@ def bcc_kept_in_sent():
         # The sender's copy in Sent says who got it secretly, in the window too.
         rm.select_folder(app, "Sent")
         rm.select_row(app, "Quietly %s" % token)
+        # the list names whom it went to, not the sender (always oneself here)
+        assert ["To: %s\nQuietly %s" % (pt.address(bob), token)] == [
+            n for n in rm.row_names(app) if token in n], rm.row_names(app)
         pt.find(app.node, "Bcc", role="label", timeout=20)
         pt.find(app.node, "Carol <%s>" % pt.address(carol), role="label")
         pt.screenshot("sent-with-bcc", app.node)

@@ -677,6 +677,57 @@ test_sender_name (void)
     }
 }
 
+/* Sent and Drafts name the recipients in the sender's place, and sort by them. */
+static void
+test_recipients (void)
+{
+  TestSession *ts = test_session_new ("Recipients");
+  gint64 folder = test_add_folder (ts->store, "Sent", PIGEON_FOLDER_ROLE_SENT);
+  g_autoptr(PigeonMessageListModel) model = NULL;
+  static const char *to[] = {
+    "Zoë <zoe@example.se>", "\"Doe, Jane\" <jane@example.test>, bob@example.test", "",
+  };
+  static const char *expected[] = { "To: (no recipient)", "To: Doe, Jane, bob@example.test",
+                                    "To: Zoë" };
+  g_autoptr(GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (to); i++)
+    {
+      PigeonMessage *m = pigeon_message_new ();
+
+      m->uidvalidity = 1;
+      m->uid = i + 1;
+      m->date = m->internal_date = 1700000000 + i * 10;
+      m->from = g_strdup ("Me <me@example.test>");
+      m->to = g_strdup (to[i]);
+      m->subject = g_strdup ("Sent");
+      g_ptr_array_add (batch, m);
+    }
+  g_assert_true (pigeon_store_upsert_messages (ts->store, folder, batch, &error));
+  g_assert_no_error (error);
+
+  model = load_model (PIGEON_LIST_SORT_SENDER, FALSE, NULL, &ts, &folder, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *shown = string_at (GTK_TREE_MODEL (model), i,
+                                          PIGEON_MESSAGE_LIST_COL_SENDER);
+
+      g_assert_cmpstr (shown, ==, expected[i]);
+    }
+  g_clear_object (&model);
+  /* by date, the same names */
+  model = load_model (PIGEON_LIST_SORT_DATE, FALSE, NULL, &ts, &folder, 1);
+  {
+    g_autofree char *newest = string_at (GTK_TREE_MODEL (model), 0,
+                                         PIGEON_MESSAGE_LIST_COL_SENDER);
+
+    g_assert_cmpstr (newest, ==, "To: (no recipient)");
+  }
+  test_session_free (ts);
+}
+
 static void
 test_format_date (void)
 {
@@ -709,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/message-list/model/search", test_search);
   g_test_add_func ("/message-list/diff/random", test_diff_random);
   g_test_add_func ("/message-list/sender-name", test_sender_name);
+  g_test_add_func ("/message-list/model/recipients", test_recipients);
   g_test_add_func ("/message-list/format-date", test_format_date);
   return g_test_run ();
 }

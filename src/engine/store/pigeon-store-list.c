@@ -106,6 +106,7 @@ pigeon_store_list_entries (PigeonStore     *self,
                            GError         **error)
 {
   gboolean with_sender = (flags & PIGEON_LIST_WITH_SENDER) != 0;
+  gboolean recipients = (flags & PIGEON_LIST_RECIPIENTS) != 0;
   EntryQuery q = { 0 };
   GArray *entries;
 
@@ -120,11 +121,15 @@ pigeon_store_list_entries (PigeonStore     *self,
   if ((flags & PIGEON_LIST_THREADED) == 0)
     {
       /* The folder's date index answers this alone (it holds the row id). */
-      q.sql = with_sender
-        ? "SELECT id, date, 0, sender FROM messages WHERE folder_id = ? "
-          "ORDER BY date DESC, id DESC"
-        : "SELECT id, date, 0 FROM messages WHERE folder_id = ? "
-          "ORDER BY date DESC, id DESC";
+      if (!with_sender)
+        q.sql = "SELECT id, date, 0 FROM messages WHERE folder_id = ? "
+                "ORDER BY date DESC, id DESC";
+      else if (recipients)
+        q.sql = "SELECT id, date, 0, recipients_to FROM messages WHERE folder_id = ? "
+                "ORDER BY date DESC, id DESC";
+      else
+        q.sql = "SELECT id, date, 0, sender FROM messages WHERE folder_id = ? "
+                "ORDER BY date DESC, id DESC";
       return run_entry_query (self, &q, error);
     }
 
@@ -132,11 +137,15 @@ pigeon_store_list_entries (PigeonStore     *self,
     return NULL;
   /* SQLite takes the bare columns (id, sender) from the row that has MAX (date). */
   q.grouped = TRUE;
-  q.sql = with_sender
-    ? "SELECT id, MAX (date), thread_id, COUNT (*), SUM ((flags & 1) = 0), sender "
-      "FROM messages WHERE folder_id = ? GROUP BY thread_id"
-    : "SELECT id, MAX (date), thread_id, COUNT (*), SUM ((flags & 1) = 0) "
-      "FROM messages WHERE folder_id = ? GROUP BY thread_id";
+  if (!with_sender)
+    q.sql = "SELECT id, MAX (date), thread_id, COUNT (*), SUM ((flags & 1) = 0) "
+            "FROM messages WHERE folder_id = ? GROUP BY thread_id";
+  else if (recipients)
+    q.sql = "SELECT id, MAX (date), thread_id, COUNT (*), SUM ((flags & 1) = 0), "
+            "recipients_to FROM messages WHERE folder_id = ? GROUP BY thread_id";
+  else
+    q.sql = "SELECT id, MAX (date), thread_id, COUNT (*), SUM ((flags & 1) = 0), sender "
+            "FROM messages WHERE folder_id = ? GROUP BY thread_id";
   entries = run_entry_query (self, &q, error);
   if (entries != NULL)
     g_array_sort (entries, compare_newest_first);

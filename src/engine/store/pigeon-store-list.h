@@ -23,7 +23,8 @@ typedef struct
   gint64      thread_id;
   guint32     count;
   guint32     unread;
-  const char *sender;   /* with PIGEON_LIST_WITH_SENDER: in the caller's string chunk */
+  const char *sender;   /* with PIGEON_LIST_WITH_SENDER: in the caller's string chunk (the
+                         * To field instead with PIGEON_LIST_RECIPIENTS) */
 } PigeonListEntry;
 
 typedef enum /*< flags >*/
@@ -31,6 +32,7 @@ typedef enum /*< flags >*/
   PIGEON_LIST_NONE        = 0,
   PIGEON_LIST_THREADED    = 1 << 0,  /* one entry per conversation */
   PIGEON_LIST_WITH_SENDER = 1 << 1,  /* fill PigeonListEntry.sender */
+  PIGEON_LIST_RECIPIENTS  = 1 << 2,  /* ... with the To field (Sent, Drafts) */
 } PigeonListFlags;
 
 /* Every entry of FOLDER_ID, newest first (date, then id, descending; conversations by

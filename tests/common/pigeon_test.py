@@ -150,7 +150,8 @@ def find_in_tree(directory, needle):
 
 def artifact_path(name):
     """Where a test keeps something for people to look at after the run."""
-    directory = os.environ.get("PIGEON_TEST_ARTIFACTS", "test-artifacts")
+    directory = os.environ.get("PIGEON_TEST_ARTIFACTS") or os.path.join(
+        os.environ.get("PIGEON_TEST_BUILD_ROOT", "build"), "test-artifacts")
     os.makedirs(directory, exist_ok=True)
     return os.path.join(directory, name)
 

@@ -719,7 +719,8 @@ pigeon_connection_read_bytes (PigeonConnection  *self,
   if (count > self->max_bytes)
     {
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
-                   _("%s announced %zu bytes, more than the limit of %zu; the connection was closed."),
+                   _("%s announced %zu bytes, more than the limit of %zu; the connection "
+                     "was closed."),
                    self->host, count, self->max_bytes);
       pigeon_connection_close (self);
       op_end (self);

@@ -572,7 +572,8 @@ scram_client_final (PigeonSasl    *self,
       g_set_error (error, PIGEON_ERROR, PIGEON_ERROR_PROTOCOL,
                    _("The server asked for %llu %s rounds, more than the "
                      "limit of %d."),
-                   (unsigned long long) iterations, mechanism_names[self->mechanism], SCRAM_MAX_ITERATIONS);
+                   (unsigned long long) iterations, mechanism_names[self->mechanism],
+                   SCRAM_MAX_ITERATIONS);
       return FALSE;
     }
 

@@ -295,8 +295,10 @@ pigeon_activesync_parse_event (const PigeonEasNode *data)
     event->organizer = g_strdup_printf ("%s <%s>", organizer_name, organizer_email);
   else
     event->organizer = g_strdup (organizer_name ?: organizer_email);
-  event->starts_at = pigeon_activesync_parse_date (pigeon_eas_node_find_text (data, "Calendar:StartTime"));
-  event->ends_at = pigeon_activesync_parse_date (pigeon_eas_node_find_text (data, "Calendar:EndTime"));
+  event->starts_at = pigeon_activesync_parse_date (
+    pigeon_eas_node_find_text (data, "Calendar:StartTime"));
+  event->ends_at = pigeon_activesync_parse_date (
+    pigeon_eas_node_find_text (data, "Calendar:EndTime"));
   if (event->ends_at < event->starts_at)
     event->ends_at = event->starts_at;
   event->all_day = pigeon_eas_node_find_int (data, "Calendar:AllDayEvent", 0) == 1;

@@ -76,7 +76,8 @@ test_round_trip (void)
 {
   g_autoptr(PigeonMessageBuilder) builder = full_builder ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING, &error);
+  g_autoptr(GBytes) raw = pigeon_message_builder_build (builder, PIGEON_MESSAGE_FOR_SENDING,
+                                                        &error);
   g_autoptr(GMimeMessage) message = NULL;
   g_autofree char *to = NULL;
   g_autofree char *text = NULL;
@@ -367,7 +368,8 @@ test_prepare_for_sending (void)
   text = g_strndup (g_bytes_get_data (ready, NULL), g_bytes_get_size (ready));
   g_assert_true (g_str_has_prefix (text, "Date: "));
   g_assert_nonnull (strstr (text, "\r\nMessage-ID: <"));
-  g_assert_nonnull (strstr (text, "\r\nBcc: hidden@example.test,\r\n also-hidden@example.test\r\n"));
+  g_assert_nonnull (strstr (text,
+                            "\r\nBcc: hidden@example.test,\r\n also-hidden@example.test\r\n"));
   g_assert_true (g_str_has_suffix (text, "\r\n\r\nBcc: this line is body text, not a field\r\n"));
   g_assert_null (strstr (text, "\n\n"));
 }

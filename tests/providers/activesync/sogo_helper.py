@@ -14,10 +14,10 @@ a connection in the middle of a reply.  Every user's password is "secret-USER".
   sogo_helper.py send-file FROM TO FILE      the RFC 5322 message in FILE, as it is, over SMTP
   sogo_helper.py dav-put URL USER FILE       PUT a vCard or iCalendar file
   sogo_helper.py cut-proxy UPSTREAM_PORT PORT_FILE ARM_FILE
-      forwards to sogod; while ARM_FILE exists, the next Sync reply is cut after half of
-      its body (and ARM_FILE is removed)
+      forwards to sogod; while ARM_FILE exists, the next reply to the command it names
+      (Sync when it is empty) is cut after half of its body (and ARM_FILE is removed)
 """
-import base64, email, email.header, email.utils, http.client, imaplib, os, smtplib, socket, sys
+import base64, email, email.header, email.utils, http.client, imaplib, os, re, smtplib, socket, sys
 import threading
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,7 +123,12 @@ class CutHandler(BaseHTTPRequestHandler):
         r = c.getresponse()
         data = r.read()
         c.close()
-        cut = 'Cmd=Sync' in self.path and len(data) > 1 and os.path.exists(self.arm_file)
+        cut = False
+        if len(data) > 1 and os.path.exists(self.arm_file):
+            with open(self.arm_file) as f:
+                armed = f.read().strip() or 'Sync'
+            command = re.search(r'[?&]Cmd=(\w+)', self.path)
+            cut = command is not None and command.group(1) == armed
         if cut:
             os.unlink(self.arm_file)
         self.send_response_only(r.status, r.reason)

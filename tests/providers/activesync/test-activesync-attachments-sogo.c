@@ -121,7 +121,7 @@ big_message (const char *subject,
 
   g_string_append_printf (out,
     "From: Bob <bob@example.test>\r\nTo: <%s@example.test>\r\nSubject: %s\r\n"
-    "Message-ID: <big-%d@example.test>\r\nMIME-Version: 1.0\r\n"
+    "Message-ID: <big-%d-%u@example.test>\r\nMIME-Version: 1.0\r\n"
     "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
     "--outer\r\nContent-Type: multipart/related; boundary=\"rel\"; type=\"text/html\"\r\n\r\n"
     "--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
@@ -133,7 +133,7 @@ big_message (const char *subject,
     "--outer\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
     "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
     "Content-Transfer-Encoding: base64\r\n\r\n",
-    USER, subject, (int) getpid (), logo_base64);
+    USER, subject, (int) getpid (), g_str_hash (subject), logo_base64);
   for (gsize i = 0; i < len; i += 76)
     {
       g_string_append_len (out, big64 + i, MIN (76, len - i));
@@ -154,8 +154,10 @@ random_bytes (gsize size)
   return g_bytes_new_take (data, size);
 }
 
+/* An account of USER on SOGo, at URL (NULL: SOGo itself). */
 static void
-fixture_connect (Fixture *f)
+fixture_connect_to (Fixture    *f,
+                    const char *url)
 {
   g_autoptr(GError) error = NULL;
 
@@ -163,7 +165,8 @@ fixture_connect (Fixture *f)
   g_assert_no_error (error);
   f->account = pigeon_account_new (USER);
   g_object_set (f->account, "name", USER, "email", USER "@example.test",
-                "protocol", "activesync", "host", env ("PIGEON_TEST_SOGO_URL"), "user", USER,
+                "protocol", "activesync", "host", url ? url : env ("PIGEON_TEST_SOGO_URL"),
+                "user", USER,
                 "security", PIGEON_SECURITY_NONE, NULL);
   f->store = pigeon_store_open (f->dir, &error);
   g_assert_no_error (error);
@@ -172,6 +175,12 @@ fixture_connect (Fixture *f)
   pigeon_provider_set_password (f->provider, "secret-" USER);
   pigeon_provider_connect (f->provider, NULL, &error);
   g_assert_no_error (error);
+}
+
+static void
+fixture_connect (Fixture *f)
+{
+  fixture_connect_to (f, NULL);
 }
 
 static void
@@ -332,6 +341,75 @@ test_fetch_by_reference (void)
   fixture_close (&f);
 }
 
+/* The connection cut in the middle of a download: a sentence saying so, the placeholder
+ * still in place, and the next try brings the whole attachment. */
+static void
+test_download_cut (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *subject = g_strdup_printf ("Cut report %d", (int) getpid ());
+  g_autoptr(GBytes) big = random_bytes (BIG_SIZE);
+  g_autoptr(GBytes) message = big_message (subject, big, NULL);
+  g_autoptr(PigeonMessage) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL, fetched = NULL;
+  g_autoptr(GMimeMessage) parsed = NULL;
+  g_autoptr(GSubprocess) proxy = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pigeon-cut-XXXXXX", NULL);
+  g_autofree char *port_file = g_build_filename (dir, "port", NULL);
+  g_autofree char *arm_file = g_build_filename (dir, "arm", NULL);
+  g_autofree char *port = NULL, *url = NULL, *reference = NULL;
+  guint64 size = 0;
+  Parts parts = { 0 };
+
+  send_and_wait (message, subject);
+  proxy = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "/usr/bin/python3", HELPER,
+                            "cut-proxy", env ("PIGEON_TEST_SOGO_PORT"), port_file, arm_file, NULL);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 500 && !g_file_get_contents (port_file, &port, NULL, NULL); i++)
+    g_usleep (10000);
+  g_assert_nonnull (port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/SOGo/Microsoft-Server-ActiveSync",
+                         (guint) g_ascii_strtoull (port, NULL, 10));
+  fixture_connect_to (&f, url);
+  stored = sync_and_find (&f, subject);
+  pigeon_provider_fetch_body (f.provider, stored->id, NULL, &error);
+  g_assert_no_error (error);
+  raw = pigeon_store_get_body (f.store, stored->id, &error);
+  g_assert_no_error (error);
+  parsed = pigeon_mime_parse (raw, &error);
+  g_mime_message_foreach (parsed, collect_cb, &parts);
+  g_assert_nonnull (parts.placeholder);
+  g_assert_true (pigeon_provider_parse_placeholder (parts.placeholder, &reference, &size, NULL));
+
+  /* the answer carrying the attachment stops halfway */
+  g_file_set_contents (arm_file, "ItemOperations", -1, NULL);
+  g_assert_null (pigeon_provider_fetch_attachment (f.provider, stored->id, reference, NULL,
+                                                   &error));
+  g_assert_nonnull (error);
+  g_assert_true (pigeon_error_is_transient (error));
+  g_assert_false (g_file_test (arm_file, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  /* nothing was kept of it: the stored message is as it was */
+  {
+    g_autoptr(GBytes) unchanged = pigeon_store_get_body (f.store, stored->id, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (unchanged, raw));
+  }
+
+  /* the next try brings all of it */
+  fetched = pigeon_provider_fetch_attachment (f.provider, stored->id, reference, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (fetched, big));
+  fixture_close (&f);
+
+  g_subprocess_force_exit (proxy);
+  g_subprocess_wait (proxy, NULL, NULL);
+  g_unlink (port_file);
+  g_rmdir (dir);
+}
+
 static void
 test_unknown_reference (void)
 {
@@ -356,5 +434,6 @@ main (int   argc,
   pigeon_providers_register ();
   g_test_add_func ("/activesync/sogo/attachments/fetch-by-reference", test_fetch_by_reference);
   g_test_add_func ("/activesync/sogo/attachments/unknown-reference", test_unknown_reference);
+  g_test_add_func ("/activesync/sogo/attachments/download-cut", test_download_cut);
   return g_test_run ();
 }

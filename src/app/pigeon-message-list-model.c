@@ -59,6 +59,14 @@ struct _PigeonMessageListModel
   guint apply_i;
   guint apply_j;
 
+  /* a big first load is shown from its top while the rest is revealed in slices, so the
+   * first rows are drawn before the view has a node for every row (see reveal_cb) */
+  gboolean revealing;
+  guint revealed;
+  guint reveal_source;
+  gint64 reveal_started;       /* for tests/bench/gui: how long it took, the longest slice */
+  gint64 reveal_longest;
+
   GCancellable *cancellable;
   gboolean loading;
   gboolean reload_wanted;
@@ -113,7 +121,11 @@ n_rows (PigeonMessageListModel *self)
 {
   if (self->applying)
     return self->apply_j + (self->list->rows->len - self->apply_i);
-  return self->list != NULL ? self->list->rows->len : 0;
+  if (self->list == NULL)
+    return 0;
+  if (self->revealing)
+    return MIN (self->revealed, self->list->rows->len);
+  return self->list->rows->len;
 }
 
 static const PigeonListRow *
@@ -857,6 +869,60 @@ load_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/*
+ * GtkTreeView makes a node for every row of a model it is given before it draws one: at a
+ * million rows that is most of half a second.  So a big first load is given to the view
+ * as its top REVEAL_FIRST rows, drawn at once, and the rest follows in slices of
+ * REVEAL_SLICE rows at idle priority (input and drawing first) as ordinary row-inserted
+ * signals.  Reloads wait until all of it is revealed; a row asked for by id is revealed
+ * with the rows above it at once.
+ */
+#define REVEAL_FIRST 2000
+#define REVEAL_SLICE 10000
+
+static void
+reveal_to (PigeonMessageListModel *self,
+           guint                   end)
+{
+  end = MIN (end, self->list->rows->len);
+  while (self->revealed < end)
+    {
+      self->revealed++;
+      emit_path (self, PIGEON_LIST_EDIT_INSERT, self->revealed - 1, -1);
+    }
+}
+
+static void
+reveal_done (PigeonMessageListModel *self)
+{
+  self->revealing = FALSE;
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
+  if (self->reload_wanted)
+    {
+      self->reload_wanted = FALSE;
+      start_load (self);
+    }
+}
+
+static gboolean
+reveal_cb (gpointer user_data)
+{
+  PigeonMessageListModel *self = user_data;
+  gint64 start = g_get_monotonic_time ();
+
+  reveal_to (self, self->revealed + REVEAL_SLICE);
+  self->reveal_longest = MAX (self->reveal_longest, g_get_monotonic_time () - start);
+  if (self->revealed < self->list->rows->len)
+    return G_SOURCE_CONTINUE;
+  g_log ("pigeon-bench", G_LOG_LEVEL_DEBUG, "all %u rows revealed %.1f ms after the first, "
+         "in slices of %u rows taking at most %.1f ms", self->revealed,
+         (g_get_monotonic_time () - self->reveal_started) / 1000.0, REVEAL_SLICE,
+         self->reveal_longest / 1000.0);
+  self->reveal_source = 0;
+  reveal_done (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 load_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -890,6 +956,15 @@ load_done_cb (GObject      *object,
       self->list = g_steal_pointer (&load->rows);
       self->loaded = TRUE;
       self->stamp++;
+      if (self->list->rows->len > REVEAL_FIRST)
+        {
+          self->revealing = TRUE;
+          self->revealed = REVEAL_FIRST;
+          self->reveal_started = g_get_monotonic_time ();
+          self->reveal_longest = 0;
+          self->reveal_source = g_idle_add (reveal_cb, self);
+          g_source_set_name_by_id (self->reveal_source, "[pigeon] message list reveal");
+        }
       g_signal_emit (self, signals[SIGNAL_LOADED], 0);
     }
   else
@@ -911,7 +986,7 @@ start_load (PigeonMessageListModel *self)
   g_autoptr(GTask) task = NULL;
   PigeonListLoad *load;
 
-  if (self->loading)
+  if (self->loading || self->revealing)
     {
       self->reload_wanted = TRUE;
       return;
@@ -1025,6 +1100,7 @@ pigeon_message_list_model_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
   /* Disconnects from the stores. */
   if (self->sources != NULL)
     g_ptr_array_set_size (self->sources, 0);
@@ -1214,6 +1290,20 @@ pigeon_message_list_model_get_n_rows (PigeonMessageListModel *self)
   return n_rows (self);
 }
 
+guint
+pigeon_message_list_model_get_n_loaded (PigeonMessageListModel *self)
+{
+  g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST_MODEL (self), 0);
+  return self->list != NULL && !self->applying ? self->list->rows->len : n_rows (self);
+}
+
+gboolean
+pigeon_message_list_model_get_revealing (PigeonMessageListModel *self)
+{
+  g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST_MODEL (self), FALSE);
+  return self->revealing;
+}
+
 gboolean
 pigeon_message_list_model_get_message (PigeonMessageListModel *self,
                                        GtkTreeIter            *iter,
@@ -1271,13 +1361,16 @@ pigeon_message_list_model_find (PigeonMessageListModel *self,
 
   g_return_val_if_fail (PIGEON_IS_MESSAGE_LIST_MODEL (self), FALSE);
 
-  total = n_rows (self);
+  /* rows not revealed yet count too: the one asked for is revealed at once */
+  total = self->list != NULL && !self->applying ? self->list->rows->len : n_rows (self);
   for (guint pos = 0; pos < total; pos++)
     {
       const PigeonListRow *row = row_at (self, pos);
 
       if (row->id == id && row->source == source)
         {
+          if (self->revealing && pos >= self->revealed)
+            reveal_to (self, pos + 1);
           set_iter (self, iter, pos, -1);
           return TRUE;
         }

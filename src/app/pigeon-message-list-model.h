@@ -72,7 +72,11 @@ PigeonSession  *pigeon_message_list_model_get_session        (PigeonMessageListM
 gint64          pigeon_message_list_model_get_folder_id      (PigeonMessageListModel *self,
                                                               guint                   source);
 /* Top-level rows. */
+/* The rows the model shows now; a big first load shows its top first and the rest as it
+ * is revealed (get_revealing), until get_n_rows reaches get_n_loaded. */
 guint           pigeon_message_list_model_get_n_rows         (PigeonMessageListModel *self);
+guint           pigeon_message_list_model_get_n_loaded       (PigeonMessageListModel *self);
+gboolean        pigeon_message_list_model_get_revealing      (PigeonMessageListModel *self);
 
 /* The message a row shows (a conversation: its newest message). */
 gboolean        pigeon_message_list_model_get_message        (PigeonMessageListModel *self,

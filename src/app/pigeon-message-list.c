@@ -280,7 +280,7 @@ first_draw_cb (GtkWidget         *widget,
   g_clear_signal_handler (&self->draw_handler, widget);
   g_log (BENCH_DOMAIN, G_LOG_LEVEL_DEBUG, "first rows drawn: %.1f ms after the list was asked "
          "for them, %u rows", (g_get_monotonic_time () - self->shown_at) / 1000.0,
-         self->model ? pigeon_message_list_model_get_n_rows (self->model) : 0);
+         self->model ? pigeon_message_list_model_get_n_loaded (self->model) : 0);
   return GDK_EVENT_PROPAGATE;
 }
 

@@ -677,6 +677,69 @@ test_sender_name (void)
     }
 }
 
+/* A big folder is shown from its top at once and revealed to the end in slices; a row
+ * asked for by id comes at once; a change made meanwhile is folded in afterwards. */
+static void
+test_reveal (void)
+{
+  TestSession *ts = test_session_new ("Reveal");
+  gint64 folder = test_add_folder (ts->store, "INBOX", PIGEON_FOLDER_ROLE_INBOX);
+  g_autoptr(PigeonMessageListModel) model = NULL;
+  g_autoptr(GPtrArray) batch =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) pigeon_message_free);
+  g_autoptr(GError) error = NULL;
+  const guint total = 5000;
+  GtkTreeIter iter;
+  gint64 deep_id = 0;
+  Mirror *mirror;
+
+  for (guint i = 1; i <= total; i++)
+    {
+      PigeonMessage *m = pigeon_message_new ();
+
+      m->uidvalidity = 1;
+      m->uid = i;
+      m->date = m->internal_date = 1700000000 + i;
+      m->from = g_strdup ("Bulk <bulk@example.test>");
+      m->subject = g_strdup_printf ("Message %u", i);
+      g_ptr_array_add (batch, m);
+    }
+  g_assert_true (pigeon_store_upsert_messages (ts->store, folder, batch, &error));
+  g_assert_no_error (error);
+  /* newest first: the row at 4500 is the message with uid total - 4500 */
+  deep_id = ((PigeonMessage *) g_ptr_array_index (batch, total - 4500 - 1))->id;
+
+  model = load_model (PIGEON_LIST_SORT_DATE, FALSE, NULL, &ts, &folder, 1);
+  g_assert_cmpuint (pigeon_message_list_model_get_n_loaded (model), ==, total);
+  g_assert_true (pigeon_message_list_model_get_revealing (model));
+  g_assert_cmpuint (pigeon_message_list_model_get_n_rows (model), <, total);
+  mirror = mirror_new (GTK_TREE_MODEL (model));
+
+  /* asked for by id: revealed with everything above it, at once */
+  g_assert_true (pigeon_message_list_model_find (model, 0, deep_id, &iter));
+  g_assert_cmpuint (pigeon_message_list_model_get_n_rows (model), >=, 4501);
+  {
+    g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (model), &iter);
+
+    g_assert_cmpint (gtk_tree_path_get_indices (path)[0], ==, 4500);
+  }
+  mirror_assert_matches (mirror);
+
+  /* new mail meanwhile: it waits for the end of the reveal, then lands on top */
+  test_add_message (ts->store, folder, total + 1, 1800000000, "New <new@example.test>",
+                    "Fresh", 0, NULL, NULL);
+  wait_rows (model, total + 1);
+  g_assert_false (pigeon_message_list_model_get_revealing (model));
+  mirror_assert_matches (mirror);
+  {
+    g_autofree char *top = string_at (GTK_TREE_MODEL (model), 0, PIGEON_MESSAGE_LIST_COL_SENDER);
+
+    g_assert_cmpstr (top, ==, "New");
+  }
+  mirror_free (mirror);
+  test_session_free (ts);
+}
+
 /* Sent and Drafts name the recipients in the sender's place, and sort by them. */
 static void
 test_recipients (void)
@@ -761,6 +824,7 @@ main (int   argc,
   g_test_add_func ("/message-list/diff/random", test_diff_random);
   g_test_add_func ("/message-list/sender-name", test_sender_name);
   g_test_add_func ("/message-list/model/recipients", test_recipients);
+  g_test_add_func ("/message-list/model/reveal", test_reveal);
   g_test_add_func ("/message-list/format-date", test_format_date);
   return g_test_run ();
 }

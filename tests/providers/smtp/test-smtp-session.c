@@ -412,6 +412,29 @@ server_after_ehlo (const char * const *rest)
   return server;
 }
 
+/* Opens a session on SERVER (no TLS) and sends the simple message to RCPTS, which must
+ * fail with CODE and a sentence holding WORDS (unless NULL).  The session, for more checks. */
+static PigeonSmtpSession *
+send_refused (SmtpFakeServer     *server,
+              const char * const *rcpts,
+              GPtrArray          *rejected,
+              int                 code,
+              const char         *words,
+              GError            **out_error)
+{
+  PigeonSmtpSession *session = session_for (server, PIGEON_SECURITY_NONE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
+  g_assert_false (send_simple (session, rcpts, rejected, &error));
+  g_assert_error (error, PIGEON_ERROR, code);
+  if (words != NULL)
+    g_assert_nonnull (strstr (error->message, words));
+  if (out_error != NULL)
+    *out_error = g_steal_pointer (&error);
+  return session;
+}
+
 static void
 test_one_recipient_rejected (void)
 {
@@ -458,15 +481,12 @@ test_all_recipients_rejected (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = server_after_ehlo (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
   g_autoptr(GPtrArray) rejected = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "nobody@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, rejected, PIGEON_ERROR_REJECTED,
+                  "nobody@example.test was rejected: 550", NULL);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, rejected, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_REJECTED);
-  g_assert_nonnull (strstr (error->message, "nobody@example.test was rejected: 550"));
   g_assert_cmpuint (rejected->len, ==, 1);
   g_assert_true (pigeon_smtp_session_is_open (session));
   smtp_fake_server_finish (server);
@@ -488,15 +508,12 @@ test_recipient_later (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = server_after_ehlo (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
   g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "bob@example.test", "carol@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, NULL, PIGEON_ERROR_SERVER, "carol@example.test", &error);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_SERVER);
   g_assert_true (pigeon_error_is_transient (error));
-  g_assert_nonnull (strstr (error->message, "carol@example.test"));
   g_assert_false (pigeon_smtp_session_is_open (session));
   smtp_fake_server_finish (server);
 }
@@ -515,14 +532,10 @@ test_sender_refused (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = server_after_ehlo (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
-  g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "bob@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, NULL, PIGEON_ERROR_REJECTED, "not owned by user", NULL);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_REJECTED);
-  g_assert_nonnull (strstr (error->message, "not owned by user"));
   smtp_fake_server_finish (server);
 }
 
@@ -537,14 +550,10 @@ test_message_refused_after_data (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = server_after_ehlo (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
-  g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "bob@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, NULL, PIGEON_ERROR_REJECTED, "spam", NULL);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_REJECTED);
-  g_assert_nonnull (strstr (error->message, "spam"));
   smtp_fake_server_finish (server);
 }
 
@@ -559,14 +568,10 @@ test_size_limit (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = smtp_fake_server_new (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
-  g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "bob@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, NULL, PIGEON_ERROR_TOO_BIG, "40 bytes", NULL);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_TOO_BIG);
-  g_assert_nonnull (strstr (error->message, "40 bytes"));
   pigeon_smtp_session_quit (session);
   smtp_fake_server_finish (server);
 }
@@ -650,13 +655,10 @@ test_utf8_address_unsupported (void)
     NULL
   };
   g_autoptr(SmtpFakeServer) server = smtp_fake_server_new (script);
-  g_autoptr(PigeonSmtpSession) session = session_for (server, PIGEON_SECURITY_NONE);
-  g_autoptr(GError) error = NULL;
   const char *rcpts[] = { "jörg@example.test", NULL };
+  g_autoptr(PigeonSmtpSession) session =
+    send_refused (server, rcpts, NULL, PIGEON_ERROR_UNSUPPORTED, NULL, NULL);
 
-  g_assert_true (pigeon_smtp_session_open (session, PIGEON_SECURITY_NONE, NULL, NULL, &error));
-  g_assert_false (send_simple (session, rcpts, NULL, &error));
-  g_assert_error (error, PIGEON_ERROR, PIGEON_ERROR_UNSUPPORTED);
   smtp_fake_server_finish (server);
 }
 
